@@ -1,0 +1,3 @@
+from logicdistill.cli.app import main
+
+main()

@@ -1,0 +1,1 @@
+"""The LD decision loop, its selectors and the agents built from them."""

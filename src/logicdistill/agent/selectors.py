@@ -1,0 +1,95 @@
+"""Selectors choose one function among the retrieved candidates. They are pluggable: the
+teacher demonstrator, a random chooser, and (later) the distilled student all share this shape."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import numpy as np
+
+from logicdistill.functions import FunctionSpec, Stage
+
+
+@dataclass
+class Decision:
+    """Everything about the game a demonstrator may use; a model selector reads only ``context``."""
+
+    state: Any
+    unit: int
+    results: dict[str, Any]  # this unit's results from earlier stages of this step
+    choices: dict[int, dict[str, str]]  # this step's function choices so far, per unit
+    last_choices: dict[int, dict[str, str]]  # last step's choices, per unit
+    memory: dict[int, dict[str, Any]]  # last step's results, per unit
+    step_seed: int = 0  # common random numbers for anything simulated at this step
+
+
+@dataclass
+class SelectionRequest:
+    stage: Stage
+    context: str  # instruction + stage + compact state text
+    candidates: list[FunctionSpec]
+    decision: Decision
+
+
+@dataclass
+class Selection:
+    choice: str
+    probabilities: dict[str, float] | None = None  # a model's distribution over the candidates
+    outcomes: dict[str, float] | None = None  # a demonstrator's simulated value per candidate
+
+
+class Selector(Protocol):
+    name: str
+
+    def select_batch(self, requests: list[SelectionRequest]) -> list[Selection]:
+        """One selection per request, in order. Requests of one call belong to one stage of one
+        step, for units in order, so a selector may batch them or let later ones see earlier ones."""
+
+
+class RandomSelector:
+    """Uniform choice among the candidates: the floor any selector must beat."""
+
+    name = "random"
+
+    def __init__(self, seed: int = 0):
+        self.rng = np.random.default_rng(seed)
+
+    def select_batch(self, requests: list[SelectionRequest]) -> list[Selection]:
+        out = []
+        for req in requests:
+            names = [c.name for c in req.candidates]
+            p = 1.0 / len(names)
+            out.append(Selection(names[int(self.rng.integers(len(names)))], {n: p for n in names}))
+        return out
+
+
+class Demonstrator(Protocol):
+    def scores(self, request: SelectionRequest, pending: dict[int, dict[str, str]]) -> dict[str, float]:
+        """Outcome score of every candidate (higher is better). ``pending`` holds this step's
+        choices including the ones the teacher made earlier in the same batch."""
+
+
+class TeacherSelector:
+    """The reference demonstrator standing in for the large LLM offline: it picks the candidate
+    whose simulated outcome is best; ties go to the function listed first in the base, so labels
+    do not depend on the retriever's ordering."""
+
+    name = "teacher"
+
+    def __init__(self, demonstrator: Demonstrator, base_order: list[str]):
+        self.demonstrator = demonstrator
+        self.rank = {name: i for i, name in enumerate(base_order)}
+
+    def select_batch(self, requests: list[SelectionRequest]) -> list[Selection]:
+        out = []
+        pending: dict[int, dict[str, str]] = {}
+        for req in requests:
+            if not pending:
+                pending = {u: dict(c) for u, c in req.decision.choices.items()}
+            scores = self.demonstrator.scores(req, pending)
+            best = max(scores, key=lambda n: (scores[n], -self.rank.get(n, len(self.rank))))
+            pending.setdefault(req.decision.unit, {})[req.stage.name] = best
+            out.append(Selection(best, outcomes=scores))
+        return out
+

@@ -1,0 +1,34 @@
+"""What the decision loop needs from a task. Pursuit and 21 Points implement this."""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+from logicdistill.functions import FunctionBase, Stage
+
+
+class Task(Protocol):
+    name: str
+    instruction: str  # the rules in words: the first line of every retrieval query and prompt
+    stages: tuple[Stage, ...]
+
+    def bundled_base(self) -> FunctionBase:
+        """The function base shipped with the package."""
+
+    def units(self, state: Any) -> list[int]:
+        """The deciding agents in this state (pursuers; the single player)."""
+
+    def function_view(self, state: Any, unit: int, plan: dict[int, dict], previous: dict) -> Any:
+        """The object a function receives as ``state``."""
+
+    def state_text(self, state: Any, unit: int, results: dict[str, Any]) -> str:
+        """Compact, deterministic text of the state (and earlier stages' results) for models."""
+
+    def check_result(self, stage: Stage, result: Any, state: Any, unit: int) -> Any:
+        """The result normalised, or ``FunctionError`` if the stage cannot accept it."""
+
+    def fallback(self, stage: Stage, state: Any, unit: int, results: dict[str, Any]) -> Any:
+        """A safe result when a function fails, so one bad function never ends an episode."""
+
+    def to_action(self, state: Any, results: dict[int, dict[str, Any]]) -> Any:
+        """The environment action from every unit's final results."""

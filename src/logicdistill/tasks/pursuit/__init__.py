@@ -1,0 +1,1 @@
+"""The pursuit game: blue pursuers chase orange evaders on a grid with walls."""

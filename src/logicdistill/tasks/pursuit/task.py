@@ -1,0 +1,100 @@
+"""The pursuit game as an LD task: its stages, bundled base, function view and state text."""
+
+from __future__ import annotations
+
+from importlib import resources
+from typing import Any
+
+from logicdistill.errors import FunctionError
+from logicdistill.functions import FunctionBase, Provenance, Stage, Verification, functions_from_source
+from logicdistill.tasks.pursuit.maps import MOVES
+from logicdistill.tasks.pursuit.rules import PursuitState
+from logicdistill.tasks.pursuit.view import PursuitView
+
+STAGES = (
+    Stage("target", ("state",), "target", "an evader index (a key of state.evaders)",
+          "choose which evader to go after"),
+    Stage("strategy", ("state", "target"), "goal", "a free cell (row, col) to head for",
+          "choose how to go after the target: the cell to head for"),
+    Stage("move", ("state", "target", "goal"), "move", "one of 'up', 'down', 'left', 'right', 'stay'",
+          "choose the move that takes me towards the goal"),
+)
+
+
+class PursuitTask:
+    name = "pursuit"
+    stages = STAGES
+    instruction = (
+        "You command one blue pursuer of a team on a grid with walls. The team must capture every "
+        "orange evader within the step limit; a capture happens when a pursuer ends on an evader's "
+        "cell or swaps cells with it. Moves: up, down, left, right, stay."
+    )
+
+    def bundled_base(self) -> FunctionBase:
+        folder = resources.files("logicdistill.tasks.pursuit") / "base"
+        specs = []
+        for stage in STAGES:
+            source = (folder / f"{stage.name}.py").read_text(encoding="utf-8")
+            specs += functions_from_source(
+                source, Provenance(kind="bundled"), Verification(status="trusted"), origin=f"bundled:{stage.name}.py"
+            )
+        return FunctionBase(task=self.name, functions=tuple(specs), note="bundled pursuit base")
+
+    def units(self, state: PursuitState) -> list[int]:
+        return list(range(len(state.pursuers)))
+
+    def function_view(self, state: PursuitState, unit: int, plan: dict[int, dict], previous: dict) -> PursuitView:
+        return PursuitView(state, unit, plan, previous)
+
+    def state_text(self, state: PursuitState, unit: int, results: dict[str, Any]) -> str:
+        grid, me = state.grid, state.pursuers[unit]
+        open_moves = " ".join(m for m, (dr, dc) in MOVES.items() if m != "stay" and grid.is_free((me[0] + dr, me[1] + dc)))
+        mates = "; ".join(
+            f"P{i} {_cell(p)} {grid.distance(me, p)} away" for i, p in enumerate(state.pursuers) if i != unit
+        )
+        view = PursuitView(state, unit, {}, {})
+        evaders = "; ".join(
+            f"E{i} {_cell(e)} {grid.distance(me, e)} away, territory {len(view.territory(i))}, exits {len(grid.neighbours[e])}"
+            for i, e in state.active_evaders.items()
+        )
+        lines = [
+            f"Step {state.step}/{state.max_steps}. You are P{unit} at {_cell(me)}; open: {open_moves or 'none'}.",
+            f"Teammates: {mates or 'none'}.",
+            f"Evaders: {evaders or 'none'}.",
+        ]
+        if "target" in results:
+            chosen = f"target E{results['target']}"
+            if "goal" in results:
+                chosen += f"; goal {_cell(results['goal'])} {grid.distance(me, results['goal'])} away"
+            lines.append(f"Chosen: {chosen}.")
+        return "\n".join(lines)
+
+    def check_result(self, stage: Stage, result: Any, state: PursuitState, unit: int) -> Any:
+        if stage.name == "target":
+            if isinstance(result, bool) or not isinstance(result, int) or result not in state.active_evaders:
+                raise FunctionError(f"target must be a free evader index {sorted(state.active_evaders)}, got {result!r}")
+            return result
+        if stage.name == "strategy":
+            cell = tuple(result) if isinstance(result, (list, tuple)) else None
+            if cell is None or len(cell) != 2 or not all(isinstance(x, int) for x in cell) or not state.grid.is_free(cell):
+                raise FunctionError(f"goal must be a free cell (row, col), got {result!r}")
+            return cell
+        if result not in MOVES:
+            raise FunctionError(f"move must be one of {', '.join(MOVES)}, got {result!r}")
+        return result
+
+    def fallback(self, stage: Stage, state: PursuitState, unit: int, results: dict[str, Any]) -> Any:
+        """Nearest evader, its cell, and a shortest-path step: always valid."""
+        view = PursuitView(state, unit, {}, {})
+        if stage.name == "target":
+            return min(view.evaders, key=lambda e: (view.dist(view.me, view.evaders[e]), e))
+        if stage.name == "strategy":
+            return view.evaders[results["target"]]
+        return view.step_towards(view.me, results["goal"])
+
+    def to_action(self, state: PursuitState, results: dict[int, dict[str, Any]]) -> tuple[str, ...]:
+        return tuple(results[u]["move"] for u in self.units(state))
+
+
+def _cell(cell: tuple[int, int]) -> str:
+    return f"({cell[0]},{cell[1]})"
