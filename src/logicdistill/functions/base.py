@@ -200,6 +200,8 @@ def load_base(path: str | Path, version: int | None = None) -> FunctionBase:
     vdir = _version_dir(Path(path), version)
     try:
         manifest = Manifest.model_validate_json((vdir / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UserInputError(f"cannot read {vdir / 'manifest.json'}: {exc}") from None
     except ValidationError as exc:
         raise UserInputError(f"{vdir / 'manifest.json'} is not a valid {FORMAT} manifest:\n{exc}") from None
     specs = []
@@ -207,7 +209,7 @@ def load_base(path: str | Path, version: int | None = None) -> FunctionBase:
         src_path = vdir / entry.file
         try:
             source = src_path.read_text(encoding="utf-8")
-        except OSError as exc:
+        except (OSError, UnicodeDecodeError) as exc:
             raise UserInputError(f"cannot read {src_path}: {exc}") from None
         if _sha256(source) != entry.sha256:
             raise UserInputError(f"{src_path} does not match its manifest checksum; the base was edited or damaged")

@@ -33,6 +33,7 @@ class BM25Retriever:
         out = []
         for query in queries:
             tokens = bm25s.tokenize([query.text], stopwords="en", show_progress=False, return_ids=False)[0]
-            scores = np.asarray(model.get_scores(tokens), dtype=float)  # [n_stage_functions]
+            # a query of stopwords only matches nothing: every function scores zero
+            scores = np.asarray(model.get_scores(tokens), dtype=float) if tokens else np.zeros(len(names))
             out.append(top_k(names, scores, k))
         return out

@@ -69,7 +69,7 @@ class DenseRetriever:
                 vectors = np.load(path)
                 if vectors.shape[0] == len(base.functions):
                     return vectors
-            except (OSError, ValueError):
+            except (OSError, ValueError, EOFError):
                 pass  # a damaged cache entry is rebuilt below
         vectors = self.encode([document_text(f) for f in base.functions])  # [n_functions, dim]
         buf = io.BytesIO()
