@@ -6,8 +6,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from helpers import make_spec as spec
 
-from logicdistill.functions import FunctionBase, FunctionSpec, Manual, Provenance, Verification
+from logicdistill.functions import FunctionBase
 from logicdistill.retrieval import Query
 from logicdistill.retrieval.dense import DenseRetriever
 
@@ -15,16 +16,6 @@ QUERY = "guard the door of the room"
 INSTRUCTION = "You command one pursuer of a team on a grid with walls."
 
 
-def spec(name: str, what: str, when: str) -> FunctionSpec:
-    return FunctionSpec(
-        name=name,
-        stage="strategy",
-        signature="(state, target)",
-        manual=Manual(what=what, when=when),
-        source=f"def {name}(state, target):\n    return state.me\n",
-        provenance=Provenance(kind="human"),
-        verification=Verification(status="unverified"),
-    )
 
 
 def small_base() -> FunctionBase:

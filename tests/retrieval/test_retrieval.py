@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from helpers import make_spec as spec
 
 from logicdistill.errors import UserInputError
-from logicdistill.functions import FunctionBase, FunctionSpec, Manual, Provenance, Verification
+from logicdistill.functions import FunctionBase
 from logicdistill.retrieval import Query, document_text, make_retriever, top_k
 from logicdistill.retrieval.bm25 import BM25Retriever
 from logicdistill.retrieval.dense import DenseRetriever
@@ -16,16 +17,6 @@ STAGE = "strategy"
 OTHER_STAGE = "move"
 
 
-def spec(name: str, what: str, when: str, stage: str = STAGE) -> FunctionSpec:
-    return FunctionSpec(
-        name=name,
-        stage=stage,
-        signature="(state, target)",
-        manual=Manual(what=what, when=when),
-        source=f"def {name}(state, target):\n    return state.me\n",
-        provenance=Provenance(kind="human"),
-        verification=Verification(status="unverified"),
-    )
 
 
 def hand_built_base() -> FunctionBase:
