@@ -22,11 +22,19 @@ from logicdistill.tasks.pursuit.env import PursuitConfig
 RESULTS = Path(__file__).parent / "results"
 
 
+def single_threaded() -> None:
+    """Workers share the 2 cores; torch's own thread pool per worker would oversubscribe them."""
+    import torch
+
+    torch.set_num_threads(1)
+
+
 def one(job: tuple[str, str, int, str, int]) -> dict:
     agent, map_name, episodes, evader, seed = job
     start = time.perf_counter()
     summary = evaluate(agent, PursuitConfig(evader=evader), [map_name], episodes, seed, AgentOptions(seed=seed))
     summary["wall_s"] = time.perf_counter() - start
+    print(f"  {agent:12} {map_name:10} success {summary['success_rate']:.0%} ({summary['wall_s']:.0f} s)", flush=True)
     return summary
 
 
@@ -39,7 +47,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     args = parser.parse_args()
     jobs = [(a, m, args.episodes_per_map, args.evader, args.seed) for a in args.agents for m in benchmark_maps()]
-    with ProcessPoolExecutor(args.workers) as pool:
+    with ProcessPoolExecutor(args.workers, initializer=single_threaded) as pool:
         runs = list(pool.map(one, jobs))
     table: dict[str, dict] = {}
     for (agent, map_name, *_), run in zip(jobs, runs):

@@ -32,7 +32,7 @@ def teacher_decisions(episodes: int, seed: int) -> list[tuple]:
     for i in range(episodes):
         result = play("teacher", PursuitConfig(map=maps[i % len(maps)]), seed + i,
                       AgentOptions(retriever="bm25", top_k=100))
-        out += [(make_query(task, stages[r.stage], r.context), r.stage, r.choice)
+        out += [(make_query(task, stages[r.stage], r.state_text), r.stage, r.choice)
                 for step in result.trace for r in step.stages]
     return out
 

@@ -65,7 +65,9 @@ def test_teacher_labels_are_outcome_scores_and_ties_follow_base_order():
     state, _ = env.reset(seed=3)
     _, step = agent.act(state)
     order = task.bundled_base().names()
-    for record in step.stages:
+    asked = [r for r in step.stages if not r.forced]
+    assert asked, "some decision at the first step should matter"
+    for record in asked:
         assert set(record.outcomes) == set(record.candidates)
         best = max(record.outcomes.values())
         tied = [n for n in record.candidates if record.outcomes[n] == best]
@@ -97,3 +99,29 @@ def test_dense_retriever_drives_the_loop():
     assert all(len(r.candidates) == 3 for r in records)
     stage_of = {f.name: f.stage for f in task.bundled_base().functions}
     assert all(stage_of[c] == r.stage for r in records for c in r.candidates)
+
+
+class CountingSelector(RandomSelector):
+    name = "counting"
+
+    def __init__(self):
+        super().__init__(0)
+        self.asked = []
+
+    def select_batch(self, requests):
+        self.asked += requests
+        return super().select_batch(requests)
+
+
+def test_selector_is_skipped_when_every_candidate_gives_the_same_result():
+    """With one evader left every target function names it: no model call is needed there."""
+    task, selector = get_task("pursuit"), CountingSelector()
+    env = PursuitEnv(SMALL, smart_evader, n_pursuers=3, n_evaders=1, max_steps=5)
+    agent = LDAgent(task, task.bundled_base(), BM25Retriever(), selector, top_k=5)
+    state, _ = env.reset(seed=0)
+    _, step = agent.act(state)
+    target = [r for r in step.stages if r.stage == "target"]
+    assert all(r.forced and r.choice == r.candidates[0] and r.previews == {} for r in target)
+    assert not any(req.stage.name == "target" for req in selector.asked)
+    for req in selector.asked:  # asked decisions carry what each candidate would return
+        assert set(req.previews) == {c.name for c in req.candidates} and len(set(req.previews.values())) > 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Protocol
 
 from logicdistill.agent.loop import LDAgent
@@ -14,7 +15,8 @@ from logicdistill.functions.check import check_function_base
 from logicdistill.retrieval import make_retriever
 from logicdistill.tasks.protocol import Task
 
-AGENTS = ("teacher", "random", "greedy", "random-moves")
+AGENTS = ("teacher", "random", "greedy", "random-moves", "ld", "kd", "zero-shot-ld", "zero-shot")
+STUDENT_AGENTS = {"ld": "ld", "kd": "kd", "zero-shot-ld": None, "zero-shot": None}  # agent -> run mode needed
 
 
 class Agent(Protocol):
@@ -32,6 +34,9 @@ class AgentOptions:
     top_k: int = 5
     seed: int = 0
     horizon: int = 8  # teacher rollout length
+    min_gain: float = 10.0  # outcome gain the teacher needs to leave a stage's default function
+    run: Path | None = None  # a trained run folder, for ld and kd
+    student: str | None = None  # model path or id for the zero-shot agents; None = bundled SmolLM2
 
 
 def build_agent(name: str, task: Task, env: Any, options: AgentOptions | None = None) -> Agent:
@@ -42,13 +47,37 @@ def build_agent(name: str, task: Task, env: Any, options: AgentOptions | None = 
         if task.name != "pursuit":
             raise UserInputError(f"agent {name!r} exists for pursuit only")
         return GreedyChaseAgent() if name == "greedy" else RandomMovesAgent(options.seed)
+    if name in ("kd", "zero-shot"):
+        from logicdistill.student.agents import DirectActionAgent
+
+        return DirectActionAgent(student_for(name, options), task, list(task.actions), name)
     base = check_function_base(options.base or task.bundled_base(), task)
-    if name == "teacher":
+    if name in ("ld", "zero-shot-ld"):
+        from logicdistill.student.agents import StudentSelector
+
+        selector = StudentSelector(student_for(name, options), task, name)
+    elif name == "teacher":
         from logicdistill.tasks.pursuit.demonstrator import PursuitDemonstrator
 
-        selector = TeacherSelector(PursuitDemonstrator(task, base, env.evader_policy, options.horizon), base.names())
+        demonstrator = PursuitDemonstrator(task, base, env.evader_policy, options.horizon)
+        selector = TeacherSelector(demonstrator, base.names(), options.min_gain)
     elif name == "random":
         selector = RandomSelector(options.seed)
     else:
         raise UserInputError(f"unknown agent {name!r}; agents: {', '.join(AGENTS)}")
     return LDAgent(task, base, make_retriever(options.retriever), selector, options.top_k)
+
+
+def student_for(agent: str, options: AgentOptions):
+    """The untrained student for zero-shot agents, the run's trained one for ld and kd."""
+    from logicdistill.distill.runs import load_run_student
+    from logicdistill.student.model import load_student
+
+    mode = STUDENT_AGENTS[agent]
+    if mode is None:
+        if options.run:
+            raise UserInputError(f"agent {agent!r} uses the untrained student; drop --run (or use --student)")
+        return load_student(options.student)
+    if options.run is None:
+        raise UserInputError(f"agent {agent!r} needs a trained run: pass --run runs/NAME (see `logicdistill train`)")
+    return load_run_student(options.run, mode)

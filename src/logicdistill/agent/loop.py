@@ -13,7 +13,7 @@ import zlib
 from typing import Any
 
 from logicdistill.agent.records import StageRecord, StepRecord
-from logicdistill.agent.selectors import Decision, SelectionRequest, Selector
+from logicdistill.agent.selectors import Decision, Selection, SelectionRequest, Selector
 from logicdistill.errors import FunctionError
 from logicdistill.functions import FunctionBase, Stage
 from logicdistill.retrieval import Query, Retriever
@@ -58,8 +58,12 @@ def run_pipelines(
     return task.to_action(state, plan), plan
 
 
+def stage_line(stage: Stage) -> str:
+    return f"Stage {stage.name}: {stage.description}"
+
+
 def make_query(task: Task, stage: Stage, state_text: str) -> Query:
-    return Query((task.instruction, f"Stage {stage.name}: {stage.description}", state_text))
+    return Query((task.instruction, stage_line(stage), state_text))
 
 
 class LDAgent:
@@ -82,40 +86,52 @@ class LDAgent:
         plan: dict[int, dict[str, Any]] = {u: {} for u in units}
         choices: dict[int, dict[str, str]] = {u: {} for u in units}
         step = getattr(state, "step", 0)
-        step_seed = zlib.crc32(f"{self.seed}:{step}".encode())
+        decision = dict(choices=choices, last_choices=self.last_choices, memory=self.memory,
+                        step_seed=zlib.crc32(f"{self.seed}:{step}".encode()))
         records: list[StageRecord] = []
         for stage in self.task.stages:
-            texts = [self.task.state_text(state, u, plan[u]) for u in units]
-            queries = [make_query(self.task, stage, t) for t in texts]
-            t0 = time.perf_counter()
-            hits = self.retriever.search(queries, stage.name, self.top_k)
-            retrieve_ms = (time.perf_counter() - t0) * 1000 / len(units)
-            requests = [
-                SelectionRequest(
-                    stage=stage,
-                    context=query.text,
-                    candidates=[self.base.get(name) for name, _ in h],
-                    decision=Decision(state, u, plan[u], choices, self.last_choices, self.memory, step_seed),
-                )
-                for u, query, h in zip(units, queries, hits)
-            ]
-            t0 = time.perf_counter()
-            selections = self.selector.select_batch(requests)
-            select_ms = (time.perf_counter() - t0) * 1000 / len(units)
-            for u, h, sel, text in zip(units, hits, selections, texts):
-                choices[u][stage.name] = sel.choice
-                t0 = time.perf_counter()
-                result, error = execute_stage(self.task, self.base, state, stage, u, sel.choice, plan, self.memory)
-                plan[u][stage.result] = result
-                records.append(
-                    StageRecord(
-                        step=step, unit=u, stage=stage.name, candidates=[n for n, _ in h],
-                        retrieval_scores=[round(s, 4) for _, s in h], choice=sel.choice, result=result,
-                        probabilities=sel.probabilities, outcomes=sel.outcomes, error=error,
-                        retrieve_ms=retrieve_ms, select_ms=select_ms,
-                        execute_ms=(time.perf_counter() - t0) * 1000, context=text,
-                    )
-                )
+            records += self._stage(stage, state, units, plan, choices, decision, step)
         self.memory, self.last_choices = plan, choices
         action = self.task.to_action(state, plan)
         return action, StepRecord(step, action, records, (time.perf_counter() - start) * 1000)
+
+    def _stage(self, stage: Stage, state: Any, units: list[int], plan: dict, choices: dict, decision: dict,
+               step: int) -> list[StageRecord]:
+        """One stage for every unit: retrieve, preview, select where it matters, execute."""
+        texts = [self.task.state_text(state, u, plan[u]) for u in units]
+        queries = [make_query(self.task, stage, t) for t in texts]
+        t0 = time.perf_counter()
+        hits = self.retriever.search(queries, stage.name, self.top_k)
+        retrieve_ms = (time.perf_counter() - t0) * 1000 / len(units)
+        previews = [self._previews(stage, state, u, [n for n, _ in h], plan) for u, h in zip(units, hits)]
+        requests = {
+            u: SelectionRequest(stage, t, [self.base.get(n) for n, _ in h],
+                                Decision(state, u, plan[u], **decision),
+                                {n: self.task.result_text(stage, r, state, u) for n, r in p.items()})
+            for u, t, h, p in zip(units, texts, hits, previews)
+            if len({repr(r) for r in p.values()}) > 1  # the choice changes the outcome: ask the selector
+        }
+        t0 = time.perf_counter()
+        selections = dict(zip(requests, self.selector.select_batch(list(requests.values())))) if requests else {}
+        select_ms = (time.perf_counter() - t0) * 1000 / max(1, len(requests))
+        records = []
+        for u, h, text, preview in zip(units, hits, texts, previews):
+            sel = selections.get(u, Selection(h[0][0]))
+            choices[u][stage.name] = sel.choice
+            t0 = time.perf_counter()
+            result, error = execute_stage(self.task, self.base, state, stage, u, sel.choice, plan, self.memory)
+            plan[u][stage.result] = result
+            records.append(StageRecord(
+                step=step, unit=u, stage=stage.name, candidates=[n for n, _ in h],
+                retrieval_scores=[round(sc, 4) for _, sc in h], choice=sel.choice, result=result,
+                probabilities=sel.probabilities, outcomes=sel.outcomes, error=error, forced=u not in requests,
+                previews=requests[u].previews if u in requests else {}, retrieve_ms=retrieve_ms,
+                select_ms=select_ms if u in requests else 0.0, execute_ms=(time.perf_counter() - t0) * 1000,
+                state_text=text,
+            ))
+        return records
+
+    def _previews(self, stage: Stage, state: Any, unit: int, names: list[str], plan: dict) -> dict[str, Any]:
+        """What each candidate would return now, given what is decided so far. Candidates that all
+        agree make the selection moot, so the selector (the costly model) is skipped."""
+        return {n: execute_stage(self.task, self.base, state, stage, unit, n, plan, self.memory)[0] for n in names}

@@ -18,10 +18,12 @@ class StageRecord:
     probabilities: dict[str, float] | None = None  # a model selector's distribution over candidates
     outcomes: dict[str, float] | None = None  # a demonstrator's simulated value per candidate
     error: str | None = None  # the function raised or returned something invalid
+    forced: bool = False  # every candidate returned the same result, so no selector was asked
+    previews: dict[str, str] = field(default_factory=dict)  # candidate -> what it would return
     retrieve_ms: float = 0.0
     select_ms: float = 0.0
     execute_ms: float = 0.0
-    context: str = ""  # the state text the selector saw
+    state_text: str = ""  # the state text the retriever and selector saw
 
     @property
     def decision_ms(self) -> float:

@@ -3,7 +3,7 @@ teacher demonstrator, a random chooser, and (later) the distilled student all sh
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import numpy as np
@@ -13,7 +13,7 @@ from logicdistill.functions import FunctionSpec, Stage
 
 @dataclass
 class Decision:
-    """Everything about the game a demonstrator may use; a model selector reads only ``context``."""
+    """Everything about the game a demonstrator may use; a model selector reads only the request's text."""
 
     state: Any
     unit: int
@@ -27,9 +27,10 @@ class Decision:
 @dataclass
 class SelectionRequest:
     stage: Stage
-    context: str  # instruction + stage + compact state text
+    state_text: str  # the compact state (and earlier stages' results) a model reads
     candidates: list[FunctionSpec]
     decision: Decision
+    previews: dict[str, str] = field(default_factory=dict)  # what each candidate would return, as text
 
 
 @dataclass
@@ -72,13 +73,15 @@ class Demonstrator(Protocol):
 
 class TeacherSelector:
     """The reference demonstrator standing in for the large LLM offline: it picks the candidate
-    whose simulated outcome is best; ties go to the function listed first in the base, so labels
-    do not depend on the retriever's ordering."""
+    whose simulated outcome is best. A base lists each stage's default function first; the teacher
+    leaves the default (the candidate earliest in the base) only for a gain of at least
+    ``min_gain``, so its labels say "deviate when it matters" rather than follow rollout noise,
+    and they never depend on the retriever's ordering."""
 
     name = "teacher"
 
-    def __init__(self, demonstrator: Demonstrator, base_order: list[str]):
-        self.demonstrator = demonstrator
+    def __init__(self, demonstrator: Demonstrator, base_order: list[str], min_gain: float = 0.0):
+        self.demonstrator, self.min_gain = demonstrator, min_gain
         self.rank = {name: i for i, name in enumerate(base_order)}
 
     def select_batch(self, requests: list[SelectionRequest]) -> list[Selection]:
@@ -88,8 +91,9 @@ class TeacherSelector:
             if not pending:
                 pending = {u: dict(c) for u, c in req.decision.choices.items()}
             scores = self.demonstrator.scores(req, pending)
+            default = min(scores, key=lambda n: self.rank.get(n, len(self.rank)))
             best = max(scores, key=lambda n: (scores[n], -self.rank.get(n, len(self.rank))))
-            pending.setdefault(req.decision.unit, {})[req.stage.name] = best
-            out.append(Selection(best, outcomes=scores))
+            choice = best if scores[best] - scores[default] >= max(self.min_gain, 1e-9) else default
+            pending.setdefault(req.decision.unit, {})[req.stage.name] = choice
+            out.append(Selection(choice, outcomes=scores))
         return out
-

@@ -22,7 +22,7 @@ maps_app = typer.Typer(no_args_is_help=True, help="List and show pursuit maps (b
 app.add_typer(base_app, name="base")
 app.add_typer(maps_app, name="maps")
 console = Console(stderr=True)
-out = Console()
+term = Console()
 
 Task = Annotated[str, typer.Option(help="Task: pursuit.")]
 Agent = Annotated[str, typer.Option(help=f"Agent: {', '.join(AGENTS)}.")]
@@ -35,14 +35,23 @@ MaxSteps = Annotated[int, typer.Option(help="Step limit per episode.")]
 Retriever = Annotated[str, typer.Option(help="Retriever: dense (MiniLM) or bm25.")]
 TopK = Annotated[int, typer.Option(help="Candidates retrieved per stage.")]
 BasePath = Annotated[Optional[Path], typer.Option("--base", help="Function base directory (default: bundled).")]
+Run = Annotated[Optional[Path], typer.Option("--run", help="Trained run folder (for the ld and kd agents).")]
+StudentModel = Annotated[Optional[str], typer.Option(help="Student model path or id for zero-shot agents.")]
 
 
-def _options(base: Optional[Path], retriever: str, top_k: int, seed: int) -> AgentOptions:
+def _progress() -> Progress:
+    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                    TextColumn("{task.fields[rate]}"), TimeElapsedColumn(), TimeRemainingColumn(), console=console)
+
+
+def _options(base: Optional[Path], retriever: str, top_k: int, seed: int, run: Optional[Path] = None,
+             student: Optional[str] = None) -> AgentOptions:
     from logicdistill.functions import load_base
 
     if top_k < 1:
         raise UserInputError("--top-k must be at least 1")
-    return AgentOptions(base=load_base(base) if base else None, retriever=retriever, top_k=top_k, seed=seed)
+    return AgentOptions(base=load_base(base) if base else None, retriever=retriever, top_k=top_k, seed=seed,
+                        run=run, student=student)
 
 
 def _config(task: str, map_: str, evader: str, evader_model, evader_base_url, fixed_starts: bool, max_steps: int):
@@ -71,6 +80,8 @@ def play(
     base: BasePath = None,
     retriever: Retriever = "dense",
     top_k: TopK = 5,
+    run: Run = None,
+    student: StudentModel = None,
 ) -> None:
     """Play one episode and show it."""
     from logicdistill.evaluation.run import play as play_episode, write_trace
@@ -81,17 +92,17 @@ def play(
     def show(state, record) -> None:
         if ascii:
             choices = ", ".join(f"P{s.unit}:{s.choice}" for s in record.stages if s.stage != "move")
-            out.print(f"{render_ascii(state)}\n{choices}\n", highlight=False)
+            term.print(f"{render_ascii(state)}\n{choices}\n", highlight=False)
 
     with console.status(f"playing {config.map} with {agent}"):
-        result = play_episode(agent, config, seed, _options(base, retriever, top_k, seed), on_step=show)
+        result = play_episode(agent, config, seed, _options(base, retriever, top_k, seed, run, student), on_step=show)
     verdict = "[green]all evaders captured[/]" if result.success else "[red]not all evaders captured[/]"
-    out.print(f"{config.map} seed {seed}: {verdict} in {result.steps} steps ({result.captures} captures)")
+    term.print(f"{config.map} seed {seed}: {verdict} in {result.steps} steps ({result.captures} captures)")
     if render:
-        out.print(f"replay: {save_replay(result.states, render)}")
+        term.print(f"replay: {save_replay(result.states, render)}")
     if trace:
         write_trace(trace, result)
-        out.print(f"trace: {trace}")
+        term.print(f"trace: {trace}")
 
 
 @app.command("eval")
@@ -110,6 +121,11 @@ def eval_(
     base: BasePath = None,
     retriever: Retriever = "dense",
     top_k: TopK = 5,
+    run: Run = None,
+    student: StudentModel = None,
+    data: Annotated[Optional[Path], typer.Option(help="Data whose test split measures selection accuracy "
+                                                      "(default: the run's data).")] = None,
+    accuracy_examples: Annotated[int, typer.Option(help="Held-out decisions scored for selection accuracy.")] = 300,
 ) -> None:
     """Evaluate an agent over many seeded episodes."""
     from logicdistill.evaluation.run import benchmark_maps, evaluate, write_json
@@ -118,9 +134,8 @@ def eval_(
         raise UserInputError("--episodes must be at least 1")
     maps = map or benchmark_maps()
     config = _config(task, maps[0], evader, evader_model, evader_base_url, fixed_starts, max_steps)
-    options = _options(base, retriever, top_k, seed)
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[rate]}"),
-                  TimeElapsedColumn(), TimeRemainingColumn(), console=console) as progress:
+    options = _options(base, retriever, top_k, seed, run, student)
+    with _progress() as progress:
         bar = progress.add_task(f"eval {agent}", total=episodes, rate="")
         wins = []
 
@@ -128,18 +143,73 @@ def eval_(
             wins.append(result.success)
             progress.update(bar, advance=1, rate=f"success {sum(wins)}/{len(wins)}")
 
-        summary = evaluate(agent, config, maps, episodes, seed, options, on_episode=advance)
+        summary = evaluate(agent, config, maps, episodes, seed, options, on_episode=advance, data=data,
+                           accuracy_examples=accuracy_examples)
     table = Table(title=f"{agent} vs {evader} evaders, {episodes} episodes")
-    for key in ("success_rate", "mean_steps", "mean_captures", "decision_ms_per_step_median",
-                "stage_decision_ms_median", "stage_decision_ms_p95", "function_errors"):
+    keys = ("success_rate", "mean_steps", "selection_accuracy", "decision_ms_median", "decision_ms_p95",
+            "function_errors")
+    for key in keys:
         table.add_column(key.replace("_", " "))
-    table.add_row(*(f"{summary[k]:.3g}" if isinstance(summary[k], float) else str(summary[k]) for k in (
-        "success_rate", "mean_steps", "mean_captures", "decision_ms_per_step_median",
-        "stage_decision_ms_median", "stage_decision_ms_p95", "function_errors")))
-    out.print(table)
+    table.add_row(*(f"{summary[k]:.3g}" if isinstance(summary[k], float) else str(summary[k]) for k in keys))
+    term.print(table)
     if json:
         write_json(json, summary)
-        out.print(f"summary: {json}")
+        term.print(f"summary: {json}")
+
+
+@app.command()
+def data(
+    out: Annotated[Path, typer.Option("--out", help="JSONL file to write (an existing one is resumed).")],
+    task: Task = "pursuit",
+    episodes: Annotated[int, typer.Option(help="Teacher episodes to record, spread over the maps.")] = 60,
+    seed: Seed = 0,
+    evader: Evader = "smart",
+    max_steps: MaxSteps = 100,
+    base: BasePath = None,
+    retriever: Retriever = "dense",
+    top_k: TopK = 5,
+) -> None:
+    """Record the teacher's stage decisions as distillation data (resumable)."""
+    from logicdistill.distill.data import TEST_MAPS, generate_data
+
+    if episodes < 1:
+        raise UserInputError("--episodes must be at least 1")
+    config = _config(task, "arena", evader, None, None, False, max_steps)
+    with _progress() as progress:
+        bar = progress.add_task("teacher episodes", total=episodes, rate="")
+        done = []
+
+        def advance(row) -> None:
+            done.append(row.success)
+            progress.update(bar, completed=row.episode + 1, rate=f"{row.map} ({row.split})")
+
+        generate_data(out, episodes, seed, config, _options(base, retriever, top_k, seed), on_episode=advance)
+    term.print(f"data: {out} ({episodes} episodes; test maps held out: {', '.join(TEST_MAPS)})")
+
+
+@app.command()
+def train(
+    data: Annotated[Path, typer.Option(help="Distillation data from `logicdistill data`.")],
+    out: Annotated[Path, typer.Option("--out", help="Run folder to create.")],
+    mode: Annotated[str, typer.Option(help="ld: learn to select functions; kd: imitate the teacher's actions.")] = "ld",
+    student: Annotated[Optional[str], typer.Option(help="Model path or id (default: bundled SmolLM2-135M).")] = None,
+    max_examples: Annotated[int, typer.Option(help="Training examples (the budget; same for ld and kd).")] = 1000,
+    epochs: Annotated[int, typer.Option(help="Passes over the training examples.")] = 2,
+    batch_size: Annotated[int, typer.Option(help="Examples per optimisation step (per device).")] = 8,
+    learning_rate: Annotated[float, typer.Option(help="Peak learning rate of the LoRA weights.")] = 1e-3,
+    seed: Seed = 0,
+    resume: Annotated[bool, typer.Option(help="Continue an interrupted run from its last checkpoint.")] = False,
+) -> None:
+    """LoRA-fine-tune the student on distillation data."""
+    from logicdistill.distill.train import TrainConfig, train as train_run
+
+    if mode not in ("ld", "kd"):
+        raise UserInputError(f"--mode must be ld or kd, got {mode!r}")
+    cfg = TrainConfig(mode=mode, student=student, max_examples=max_examples, epochs=epochs,
+                      batch_size=batch_size, learning_rate=learning_rate, seed=seed)
+    metrics = train_run(data, out, cfg, resume=resume)
+    term.print(f"run: {out}  ({metrics['steps']} steps, {metrics['train_seconds']:.0f} s, "
+              f"validation accuracy {metrics['val_accuracy']:.3f})")
 
 
 @base_app.command("show")
@@ -154,15 +224,15 @@ def base_show(
     from logicdistill.tasks import get_task
 
     base = load_base(path, version) if path else get_task(task).bundled_base()
-    out.print(f"[bold]{base.task} base v{base.version}[/] ({len(base.functions)} functions) {base.note}")
+    term.print(f"[bold]{base.task} base v{base.version}[/] ({len(base.functions)} functions) {base.note}")
     for stage in dict.fromkeys(f.stage for f in base.functions):
-        out.print(f"\n[bold underline]stage: {stage}[/]")
+        term.print(f"\n[bold underline]stage: {stage}[/]")
         for f in base.by_stage(stage):
             origin = f.provenance.kind + (f":{f.provenance.model}" if f.provenance.model else "")
-            out.print(f"[bold]{f.name}[/]{f.signature}  [dim]{origin}, {f.verification.status}[/]", highlight=False)
-            out.print(f"  {f.manual.what}\n  [italic]When:[/] {f.manual.when}", highlight=False)
+            term.print(f"[bold]{f.name}[/]{f.signature}  [dim]{origin}, {f.verification.status}[/]", highlight=False)
+            term.print(f"  {f.manual.what}\n  [italic]When:[/] {f.manual.when}", highlight=False)
             if source:
-                out.print(f.source, highlight=False)
+                term.print(f.source, highlight=False)
 
 
 @base_app.command("list")
@@ -171,7 +241,7 @@ def base_list(path: Annotated[Path, typer.Argument(help="Base root directory.")]
     from logicdistill.functions.base import list_versions
 
     for entry in list_versions(path):
-        out.print(entry)
+        term.print(entry)
 
 
 @base_app.command("diff")
@@ -185,10 +255,10 @@ def base_diff(
 
     diff = diff_bases(_base_ref(old, task), _base_ref(new, task))
     if diff.empty:
-        out.print("no differences")
+        term.print("no differences")
     for label, names in (("added", diff.added), ("removed", diff.removed), ("changed", diff.changed)):
         for name in names:
-            out.print(f"{label:8} {name}")
+            term.print(f"{label:8} {name}")
 
 
 def _base_ref(ref: str, task: str):
@@ -213,7 +283,7 @@ def base_export(
     from logicdistill.tasks import get_task
 
     saved = save_base(get_task(task).bundled_base(), out_dir)
-    out.print(f"wrote {task} base v{saved.version} ({len(saved.functions)} functions) to {out_dir}")
+    term.print(f"wrote {task} base v{saved.version} ({len(saved.functions)} functions) to {out_dir}")
 
 
 @maps_app.command("list")
@@ -223,7 +293,7 @@ def maps_list() -> None:
 
     for name in bundled_map_names():
         grid = bundled_map(name)
-        out.print(f"{name:12} {grid.height}x{grid.width}  {len(grid.free_cells)} free cells")
+        term.print(f"{name:12} {grid.height}x{grid.width}  {len(grid.free_cells)} free cells")
 
 
 @maps_app.command("show")
@@ -231,7 +301,7 @@ def maps_show(spec: Annotated[str, typer.Argument(help="Bundled name, file path,
     """Print a map in file format."""
     from logicdistill.tasks.pursuit.maps import resolve_map
 
-    out.print(resolve_map(spec).text(), highlight=False, end="")
+    term.print(resolve_map(spec).text(), highlight=False, end="")
 
 
 def main() -> None:

@@ -7,6 +7,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any, Callable
 
+import numpy as np
+
 from logicdistill.agent.factory import AgentOptions, build_agent
 from logicdistill.evaluation.episodes import EpisodeResult, run_episode, summarise
 from logicdistill.functions.base import atomic_write_text
@@ -29,7 +31,8 @@ def play(agent_name: str, config: PursuitConfig, seed: int, options: AgentOption
 
 
 def evaluate(agent_name: str, config: PursuitConfig, maps: list[str], episodes: int, seed: int,
-             options: AgentOptions, on_episode: Callable[[EpisodeResult], None] | None = None) -> dict[str, Any]:
+             options: AgentOptions, on_episode: Callable[[EpisodeResult], None] | None = None,
+             data: Path | None = None, accuracy_examples: int = 300) -> dict[str, Any]:
     """``episodes`` games spread round-robin over ``maps``; game i uses seed ``seed + i``, so its
     starts (unless fixed) and every evader tie-break come from that seed."""
     task = get_task("pursuit")
@@ -46,10 +49,45 @@ def evaluate(agent_name: str, config: PursuitConfig, maps: list[str], episodes: 
             on_episode(result)
     summary = summarise(results, agent_name, task.name, evader=config.evader, maps=maps, seed=seed,
                         retriever=options.retriever, top_k=options.top_k)
+    summary.update(selection_accuracy(agent_name, options, data, accuracy_examples))
     summary["success_rate_by_map"] = {
         m: sum(r.success for r in results if r.map == m) / max(1, sum(r.map == m for r in results)) for m in maps
     }
     return summary
+
+
+def selection_accuracy(agent_name: str, options: AgentOptions, data: Path | None, limit: int) -> dict[str, Any]:
+    """Agreement with the teacher's choices on held-out (test-split) states, for selectors.
+
+    ``selection_accuracy`` counts the same function name; ``selection_accuracy_equivalent`` also
+    counts a different function that returns the same result in that state.
+    """
+    from logicdistill.distill.data import read_data
+    from logicdistill.distill.examples import accuracy, make_examples, sample
+    from logicdistill.distill.runs import read_run_config
+
+    none = {"selection_accuracy": None, "selection_accuracy_equivalent": None, "selection_examples": 0}
+    if agent_name not in ("ld", "zero-shot-ld", "random"):
+        return none
+    if data is None and options.run is not None:
+        data = Path(read_run_config(options.run)["data"])
+    if data is None:
+        return none
+    header, rows, _ = read_data(data)
+    rows = [r for r in rows if r.split == "test" and not r.forced]
+    if agent_name == "random":  # the exact expectation of a uniform choice
+        exact = float(np.mean([1 / len(r.candidates) for r in rows])) if rows else None
+        same = float(np.mean([r.previews.count(r.previews[r.candidates.index(r.choice)]) / len(r.candidates)
+                              for r in rows])) if rows else None
+        return {"selection_accuracy": exact, "selection_accuracy_equivalent": same, "selection_examples": len(rows)}
+    from logicdistill.agent.factory import student_for
+    from logicdistill.distill.train import choose
+
+    student = student_for(agent_name, options)
+    examples = sample(make_examples(header, rows, student.tokenizer, "ld"), limit, options.seed)
+    acc = accuracy(examples, choose(student, examples))
+    return {"selection_accuracy": acc["exact"], "selection_accuracy_equivalent": acc["equivalent"],
+            "selection_examples": acc["n"]}
 
 
 def write_json(path: str | Path, data: Any) -> None:

@@ -11,6 +11,7 @@ class Task(Protocol):
     name: str
     instruction: str  # the rules in words: the first line of every retrieval query and prompt
     stages: tuple[Stage, ...]
+    actions: tuple[str, ...]  # a unit's possible final actions, named by KD and zero-shot students
 
     def bundled_base(self) -> FunctionBase:
         """The function base shipped with the package."""
@@ -23,6 +24,9 @@ class Task(Protocol):
 
     def state_text(self, state: Any, unit: int, results: dict[str, Any]) -> str:
         """Compact, deterministic text of the state (and earlier stages' results) for models."""
+
+    def result_text(self, stage: Stage, result: Any, state: Any, unit: int) -> str:
+        """A stage result in a few words, as shown to models next to each candidate."""
 
     def check_result(self, stage: Stage, result: Any, state: Any, unit: int) -> Any:
         """The result normalised, or ``FunctionError`` if the stage cannot accept it."""

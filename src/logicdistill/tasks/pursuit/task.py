@@ -24,6 +24,7 @@ STAGES = (
 class PursuitTask:
     name = "pursuit"
     stages = STAGES
+    actions = tuple(MOVES)  # one pursuer's possible actions: what a KD student names
     instruction = (
         "You command one blue pursuer of a team on a grid with walls. The team must capture every "
         "orange evader within the step limit; a capture happens when a pursuer ends on an evader's "
@@ -68,6 +69,13 @@ class PursuitTask:
                 chosen += f"; goal {_cell(results['goal'])} {grid.distance(me, results['goal'])} away"
             lines.append(f"Chosen: {chosen}.")
         return "\n".join(lines)
+
+    def result_text(self, stage: Stage, result: Any, state: PursuitState, unit: int) -> str:
+        if stage.name == "target":
+            return f"E{result}"
+        if stage.name == "strategy":
+            return f"goal {_cell(result)} {state.grid.distance(state.pursuers[unit], result)} away"
+        return str(result)
 
     def check_result(self, stage: Stage, result: Any, state: PursuitState, unit: int) -> Any:
         if stage.name == "target":

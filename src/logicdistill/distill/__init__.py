@@ -1,0 +1,1 @@
+"""Distillation: recording the teacher's decisions and training the student on them."""

@@ -1,0 +1,207 @@
+"""Distillation data: the teacher's stage decisions, recorded exactly as a student will see them.
+
+A JSONL file: a header line (settings and every manual), then for each episode its decision rows
+followed by an episode row. The episode row marks the episode complete, so an interrupted run
+resumes after the last complete episode and never keeps half an episode.
+
+Candidates are what the retriever really returned, in a seeded shuffled order, so the student
+learns to read manuals and previews rather than positions in a list. Splits are by map and seed:
+the test maps never appear in training, and every ``VAL_EVERY``-th training episode is validation.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import replace
+from pathlib import Path
+from typing import Any, Callable, Literal
+
+import numpy as np
+from pydantic import BaseModel, ValidationError
+
+from logicdistill.agent.factory import AgentOptions, build_agent
+from logicdistill.agent.loop import stage_line
+from logicdistill.errors import UserInputError
+from logicdistill.evaluation.episodes import EpisodeResult, run_episode
+from logicdistill.tasks import get_task
+from logicdistill.tasks.pursuit.env import PursuitConfig, make_env
+from logicdistill.tasks.pursuit.maps import bundled_map_names
+
+FORMAT = "logicdistill-data/1"
+TEST_MAPS = ("courtyard", "warehouse")
+VAL_EVERY = 5
+Split = Literal["train", "val", "test"]
+
+
+class DataHeader(BaseModel):
+    kind: Literal["header"] = "header"
+    format: Literal["logicdistill-data/1"] = FORMAT
+    task: str
+    instruction: str
+    stage_lines: dict[str, str]  # stage name -> the stage line of every query and prompt
+    actions: list[str]  # a unit's possible final actions (the KD answers)
+    retriever: str
+    top_k: int
+    evader: str
+    seed: int
+    maps: list[str]
+    test_maps: list[str]
+    base_fingerprint: str
+    manuals: dict[str, str]  # function name -> manual text
+
+
+class DecisionRow(BaseModel):
+    kind: Literal["decision"] = "decision"
+    episode: int
+    map: str
+    split: Split
+    step: int
+    unit: int
+    stage: str
+    state_text: str
+    candidates: list[str]  # shuffled
+    previews: list[str]  # what each candidate would return (empty when forced)
+    choice: str  # the teacher's
+    forced: bool  # all candidates agreed; no selection was needed
+    action: str  # this unit's final action at this step (the KD target)
+
+
+class EpisodeRow(BaseModel):
+    kind: Literal["episode"] = "episode"
+    episode: int
+    map: str
+    seed: int
+    split: Split
+    success: bool
+    steps: int
+
+
+def split_of(map_name: str, episode: int, test_maps: list[str]) -> Split:
+    if map_name in test_maps:
+        return "test"
+    return "val" if episode % VAL_EVERY == VAL_EVERY - 1 else "train"
+
+
+def decision_rows(result: EpisodeResult, episode: int, split: Split, rng: np.random.Generator) -> list[DecisionRow]:
+    rows = []
+    for step in result.trace:
+        for r in step.stages:
+            order = rng.permutation(len(r.candidates))
+            rows.append(DecisionRow(
+                episode=episode, map=result.map, split=split, step=r.step, unit=r.unit, stage=r.stage,
+                state_text=r.state_text, candidates=[r.candidates[i] for i in order],
+                previews=[r.previews[r.candidates[i]] for i in order] if r.previews else [],
+                choice=r.choice, forced=r.forced, action=str(step.action[r.unit]),
+            ))
+    return rows
+
+
+def _read_lines(path: Path) -> list[dict[str, Any]]:
+    """Parsed lines; a torn last line (from a crash) is dropped, any other bad line is an error."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    out = []
+    for i, line in enumerate(lines, start=1):
+        try:
+            out.append(json.loads(line))
+        except json.JSONDecodeError:
+            if i == len(lines):
+                break
+            raise UserInputError(f"{path}:{i}: not valid JSON; the data file is damaged") from None
+    return out
+
+
+def read_data(path: str | Path) -> tuple[DataHeader, list[DecisionRow], list[EpisodeRow]]:
+    """Header, decisions of complete episodes, and episode rows; clear errors for bad files."""
+    path = Path(path)
+    if not path.is_file():
+        raise UserInputError(f"data file not found: {path}; create it with `logicdistill data`")
+    raw = _read_lines(path)
+    try:
+        header = DataHeader.model_validate(raw[0]) if raw else None
+        if header is None:
+            raise UserInputError(f"{path} is empty")
+        pending: list[DecisionRow] = []
+        decisions, episodes = [], []
+        for i, item in enumerate(raw[1:], start=2):
+            kind = item.get("kind") if isinstance(item, dict) else None
+            if kind == "decision":
+                pending.append(DecisionRow.model_validate(item))
+            elif kind == "episode":
+                episodes.append(EpisodeRow.model_validate(item))
+                decisions += pending
+                pending = []
+            else:
+                raise UserInputError(f"{path}:{i}: unknown row kind {kind!r}")
+    except ValidationError as exc:
+        raise UserInputError(f"{path} is not a {FORMAT} file: {exc.errors()[0]['msg']} "
+                             f"at {exc.errors()[0]['loc']}") from None
+    return header, decisions, episodes
+
+
+def _write_lines(path: Path, items: list[BaseModel], mode: str) -> None:
+    with path.open(mode, encoding="utf-8") as fh:
+        for item in items:
+            fh.write(item.model_dump_json() + "\n")
+        fh.flush()
+        os.fsync(fh.fileno())
+
+
+def _resume_point(path: Path, header: DataHeader) -> int:
+    """Episodes already complete in ``path``; rewrites the file without any partial episode."""
+    old, decisions, episodes = read_data(path)
+    settings = header.model_dump(exclude={"manuals"})
+    if old.model_dump(exclude={"manuals"}) != settings:
+        changed = [k for k in settings if old.model_dump().get(k) != settings[k]]
+        raise UserInputError(f"{path} was made with other settings ({', '.join(changed)}); "
+                             "use another --out or delete it")
+    done = {e.episode for e in episodes}
+    if done != set(range(len(done))):
+        raise UserInputError(f"{path} has gaps in its episodes; delete it and generate again")
+    tmp = path.with_name(f".{path.name}.tmp")
+    rows: list[BaseModel] = [old]
+    for e in episodes:
+        rows += [d for d in decisions if d.episode == e.episode] + [e]
+    _write_lines(tmp, rows, "w")
+    os.replace(tmp, path)
+    return len(done)
+
+
+def generate_data(out: str | Path, episodes: int, seed: int = 0, config: PursuitConfig | None = None,
+                  options: AgentOptions | None = None, maps: list[str] | None = None,
+                  test_maps: tuple[str, ...] = TEST_MAPS,
+                  on_episode: Callable[[EpisodeRow], None] | None = None) -> Path:
+    """Play ``episodes`` teacher games (resuming a partial file) and append their decisions."""
+    out, config, options = Path(out), config or PursuitConfig(), options or AgentOptions()
+    task, maps = get_task("pursuit"), maps or bundled_map_names()
+    unknown = [m for m in test_maps if m not in maps]
+    if unknown:
+        raise UserInputError(f"test maps {unknown} are not among the maps {maps}")
+    base = options.base or task.bundled_base()
+    header = DataHeader(
+        task=task.name, instruction=task.instruction,
+        stage_lines={s.name: stage_line(s) for s in task.stages}, actions=list(task.actions),
+        retriever=options.retriever, top_k=options.top_k, evader=config.evader, seed=seed, maps=maps,
+        test_maps=list(test_maps), base_fingerprint=base.fingerprint,
+        manuals={f.name: f.manual.text() for f in base.functions},
+    )
+    out.parent.mkdir(parents=True, exist_ok=True)
+    start = _resume_point(out, header) if out.exists() else 0
+    if start == 0:
+        _write_lines(out, [header], "w")
+    envs: dict[str, Any] = {}
+    for episode in range(start, episodes):
+        name = maps[episode % len(maps)]
+        if name not in envs:
+            env = make_env(replace(config, map=name))
+            envs[name] = (env, build_agent("teacher", task, env, replace(options, base=base, seed=seed)))
+        env, agent = envs[name]
+        result = run_episode(env, agent, seed + episode, keep=True)
+        split = split_of(name, episode, list(test_maps))
+        rows = decision_rows(result, episode, split, np.random.default_rng([seed, episode]))
+        marker = EpisodeRow(episode=episode, map=name, seed=seed + episode, split=split,
+                            success=result.success, steps=result.steps)
+        _write_lines(out, [*rows, marker], "a")
+        if on_episode:
+            on_episode(marker)
+    return out

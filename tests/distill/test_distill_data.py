@@ -1,0 +1,82 @@
+"""Distillation data: what is recorded, how it is split, and resuming after a crash."""
+
+import json
+
+import pytest
+
+from logicdistill.agent.factory import AgentOptions
+from logicdistill.distill.data import generate_data, read_data
+from logicdistill.errors import UserInputError
+from logicdistill.tasks import get_task
+from logicdistill.tasks.pursuit.env import PursuitConfig
+
+MAPS = ["ring", "arena", "pillars"]
+CONFIG = PursuitConfig(max_steps=12)
+OPTIONS = AgentOptions(retriever="bm25")
+
+
+def generate(path, episodes, **kw):
+    return generate_data(path, episodes, seed=7, config=CONFIG, options=OPTIONS, maps=MAPS, test_maps=("ring",), **kw)
+
+
+@pytest.fixture(scope="module")
+def three(tmp_path_factory):
+    path = tmp_path_factory.mktemp("data") / "three.jsonl"
+    generate(path, 3)
+    return path
+
+
+def test_rows_record_what_the_student_will_see(three):
+    header, rows, episodes = read_data(three)
+    base = get_task("pursuit").bundled_base()
+    assert [e.map for e in episodes] == MAPS and [e.split for e in episodes] == ["test", "train", "train"]
+    assert set(header.manuals) == set(base.names()) and header.actions == ["stay", "up", "down", "left", "right"]
+    assert {r.split for r in rows if r.map == "ring"} == {"test"}
+    for r in rows:
+        assert r.choice in r.candidates and len(set(r.candidates)) == len(r.candidates)
+        assert {base.get(c).stage for c in r.candidates} == {r.stage}
+        assert r.action in header.actions
+        assert r.forced == (r.previews == []) and (r.forced or len(r.previews) == len(r.candidates))
+    # the shuffle is real: the teacher's choice is not always listed first
+    asked = [r for r in rows if not r.forced]
+    assert 0 < sum(r.candidates[0] == r.choice for r in asked) < len(asked)
+
+
+def test_interrupted_generation_resumes_to_the_same_file(three, tmp_path):
+    path = tmp_path / "resumed.jsonl"
+    generate(path, 2)
+    complete = path.read_text()
+    # a crash in the middle of episode 2: some of its rows and a torn line are on disk
+    partial = [line for line in three.read_text().splitlines() if '"episode":2' in line][:5]
+    path.write_text(complete + "\n".join(partial) + '\n{"kind": "deci')
+    seen = []
+    generate(path, 3, on_episode=seen.append)
+    assert [e.episode for e in seen] == [2]  # only the missing episode was played
+    assert path.read_text() == three.read_text()  # deterministic: as if never interrupted
+
+
+def test_resuming_with_other_settings_is_refused(three, tmp_path):
+    path = tmp_path / "copy.jsonl"
+    path.write_text(three.read_text())
+    with pytest.raises(UserInputError, match="other settings.*seed"):
+        generate_data(path, 4, seed=8, config=CONFIG, options=OPTIONS, maps=MAPS, test_maps=("ring",))
+
+
+@pytest.mark.parametrize(
+    "damage, message",
+    [
+        (lambda lines: lines[:2] + ["{not json"] + lines[2:], r":3: not valid JSON"),
+        (lambda lines: lines[:1] + [json.dumps({"kind": "mystery"})] + lines[1:], r":2: unknown row kind 'mystery'"),
+        (lambda lines: [json.dumps({"kind": "header", "format": "other"})] + lines[1:], "is not a logicdistill-data/1"),
+    ],
+)
+def test_damaged_data_is_a_clear_error(three, tmp_path, damage, message):
+    path = tmp_path / "bad.jsonl"
+    path.write_text("\n".join(damage(three.read_text().splitlines())) + "\n")
+    with pytest.raises(UserInputError, match=message):
+        read_data(path)
+
+
+def test_missing_data_file(tmp_path):
+    with pytest.raises(UserInputError, match="data file not found"):
+        read_data(tmp_path / "nope.jsonl")

@@ -1,0 +1,88 @@
+"""A real LoRA run on the bundled 135M student, a few steps on a handful of examples."""
+
+import json
+
+import numpy as np
+import pytest
+import torch
+
+from logicdistill.distill.examples import Example
+from logicdistill.distill.runs import load_run_student, read_run_config
+from logicdistill.distill.train import TrainConfig, fit
+from logicdistill.errors import UserInputError
+from logicdistill.student import load_student, score_candidates, selection_prompt
+
+pytestmark = pytest.mark.slow
+DOORS = ["left_door", "right_door", "back_door"]
+TAUGHT = "back_door"
+
+
+def door_examples(student, n):
+    """The taught logic: the key is always behind the back door, whatever the listing order
+    (the untrained model prefers the right door, so learning shows)."""
+    out = []
+    for i in range(n):
+        names = DOORS[i % 3:] + DOORS[: i % 3]
+        listing = [(d, f"Open the {d.split('_')[0]} door.") for d in names]
+        prompt = selection_prompt(student.tokenizer, "Find the key.", "Stage door: pick a door.",
+                                  f"Room {i}. The key is hidden.", listing)
+        out.append(Example(prompt, names, TAUGHT, names))
+    return out
+
+
+def p_taught(student, examples):
+    probs = score_candidates(student, [e.prompt for e in examples], [e.candidates for e in examples])
+    return np.array([p[e.candidates.index(TAUGHT)] for e, p in zip(examples, probs)])
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    out = tmp_path_factory.mktemp("run")
+    student = load_student(device="cpu")  # its own copy: fit wraps the model with LoRA layers
+    examples = door_examples(student, 8)
+    before = p_taught(student, examples)
+    frozen = {n: p.detach().clone() for n, p in student.model.named_parameters()}
+    cfg = TrainConfig(epochs=2, batch_size=4, learning_rate=5e-3, save_steps=1000)
+    metrics = fit(student, examples, examples[:3], cfg, out)
+    student.model.eval()
+    return dict(out=out, student=student, examples=examples, before=before, frozen=frozen, metrics=metrics)
+
+
+def test_training_raises_the_probability_of_the_taught_choice(trained):
+    after = p_taught(trained["student"], trained["examples"])
+    assert trained["before"].mean() < 0.3 and after.mean() > trained["before"].mean() + 0.3
+    assert trained["metrics"]["steps"] == 4 and trained["metrics"]["loss"]
+    assert trained["metrics"]["validation"][-1]["val_exact"] == 1.0
+
+
+def test_only_lora_weights_change(trained):
+    changed = {n for n, p in trained["student"].model.named_parameters()
+               if n.replace("base_model.model.", "").replace(".base_layer", "") in trained["frozen"]
+               and not torch.equal(p, trained["frozen"][n.replace("base_model.model.", "").replace(".base_layer", "")])}
+    assert changed == set()
+    lora = [n for n, p in trained["student"].model.named_parameters() if "lora_B" in n]
+    assert lora and any(p.abs().sum() > 0 for n, p in trained["student"].model.named_parameters() if "lora_B" in n)
+
+
+def test_saved_adapter_reloads_with_the_same_scores(trained):
+    reloaded = load_student(device="cpu", adapter=trained["out"] / "adapter")
+    ex = trained["examples"][:3]
+    now = score_candidates(trained["student"], [e.prompt for e in ex], [e.candidates for e in ex])
+    again = score_candidates(reloaded, [e.prompt for e in ex], [e.candidates for e in ex])
+    for a, b in zip(now, again):
+        np.testing.assert_allclose(a, b, atol=1e-5)
+    assert (trained["out"] / "learning_curve.png").stat().st_size > 1000
+    assert json.loads((trained["out"] / "metrics.json").read_text())["mode"] == "ld"
+
+
+def test_run_folder_errors(tmp_path, trained):
+    with pytest.raises(UserInputError, match="run folder not found"):
+        read_run_config(tmp_path / "missing")
+    with pytest.raises(UserInputError, match="not a finished run"):
+        read_run_config(trained["out"])  # fit() alone writes no config.json
+    (tmp_path / "kd").mkdir()
+    (tmp_path / "kd" / "adapter").mkdir()
+    (tmp_path / "kd" / "config.json").write_text(json.dumps(
+        {"format": "logicdistill-run/1", "train": {"mode": "kd", "student": None}}))
+    with pytest.raises(UserInputError, match="trained with --mode kd"):
+        load_run_student(tmp_path / "kd", "ld")

