@@ -26,14 +26,15 @@ RESULTS = Path(__file__).parent / "results"
 
 
 def teacher_decisions(episodes: int, seed: int) -> list[tuple]:
-    """(query, stage, teacher's choice) for every stage decision of ``episodes`` games."""
+    """(query, stage, teacher's choice) for every stage decision of ``episodes`` games that
+    needed a selection."""
     task, maps, out = get_task("pursuit"), benchmark_maps(), []
     stages = {s.name: s for s in task.stages}
     for i in range(episodes):
         result = play("teacher", PursuitConfig(map=maps[i % len(maps)]), seed + i,
                       AgentOptions(retriever="bm25", top_k=100))
         out += [(make_query(task, stages[r.stage], r.state_text), r.stage, r.choice)
-                for step in result.trace for r in step.stages]
+                for step in result.trace for r in step.stages if not r.forced]  # forced: any choice is right
     return out
 
 
@@ -52,7 +53,7 @@ def main() -> None:
         ranks, latencies = [], []
         for query, stage, choice in decisions:
             start = time.perf_counter()
-            hits = retriever.search([query], stage, 100)
+            (hits,) = retriever.search([query], stage, 100)
             latencies.append((time.perf_counter() - start) * 1000)
             ranks.append([name for name, _ in hits].index(choice))
         report["retrievers"][kind] = {

@@ -26,9 +26,9 @@ class PursuitTask:
     stages = STAGES
     actions = tuple(MOVES)  # one pursuer's possible actions: what a KD student names
     instruction = (
-        "You command one blue pursuer of a team on a grid with walls. The team must capture every "
-        "orange evader within the step limit; a capture happens when a pursuer ends on an evader's "
-        "cell or swaps cells with it. Moves: up, down, left, right, stay."
+        "You move one blue pursuer of a team on a grid with walls. The team must catch every orange "
+        "evader before the step limit by landing on its cell or swapping cells with it. d: path "
+        "distance from you; terr: cells an evader reaches before any pursuer."
     )
 
     def bundled_base(self) -> FunctionBase:
@@ -48,33 +48,30 @@ class PursuitTask:
         return PursuitView(state, unit, plan, previous)
 
     def state_text(self, state: PursuitState, unit: int, results: dict[str, Any]) -> str:
+        """Four short lines; ``d`` path distance from me, ``terr`` territory, ``exits`` free neighbours."""
         grid, me = state.grid, state.pursuers[unit]
-        open_moves = " ".join(m for m, (dr, dc) in MOVES.items() if m != "stay" and grid.is_free((me[0] + dr, me[1] + dc)))
-        mates = "; ".join(
-            f"P{i} {_cell(p)} {grid.distance(me, p)} away" for i, p in enumerate(state.pursuers) if i != unit
-        )
+        open_moves = " ".join(m[0].upper() for m, (dr, dc) in MOVES.items()
+                              if m != "stay" and grid.is_free((me[0] + dr, me[1] + dc)))
+        mates = ", ".join(f"P{i} {_cell(p)} d{grid.distance(me, p)}" for i, p in enumerate(state.pursuers) if i != unit)
         view = PursuitView(state, unit, {}, {})
-        evaders = "; ".join(
-            f"E{i} {_cell(e)} {grid.distance(me, e)} away, territory {len(view.territory(i))}, exits {len(grid.neighbours[e])}"
+        evaders = ", ".join(
+            f"E{i} {_cell(e)} d{grid.distance(me, e)} terr{len(view.territory(i))} exits{len(grid.neighbours[e])}"
             for i, e in state.active_evaders.items()
         )
-        lines = [
-            f"Step {state.step}/{state.max_steps}. You are P{unit} at {_cell(me)}; open: {open_moves or 'none'}.",
-            f"Teammates: {mates or 'none'}.",
-            f"Evaders: {evaders or 'none'}.",
-        ]
+        lines = [f"t {state.step}/{state.max_steps}. me P{unit} {_cell(me)} open {open_moves or '-'}",
+                 f"mates {mates or '-'}", f"evaders {evaders or '-'}"]
         if "target" in results:
             chosen = f"target E{results['target']}"
             if "goal" in results:
-                chosen += f"; goal {_cell(results['goal'])} {grid.distance(me, results['goal'])} away"
-            lines.append(f"Chosen: {chosen}.")
+                chosen += f", goal {_cell(results['goal'])} d{grid.distance(me, results['goal'])}"
+            lines.append(chosen)
         return "\n".join(lines)
 
     def result_text(self, stage: Stage, result: Any, state: PursuitState, unit: int) -> str:
         if stage.name == "target":
             return f"E{result}"
         if stage.name == "strategy":
-            return f"goal {_cell(result)} {state.grid.distance(state.pursuers[unit], result)} away"
+            return f"goal {_cell(result)} d{state.grid.distance(state.pursuers[unit], result)}"
         return str(result)
 
     def check_result(self, stage: Stage, result: Any, state: PursuitState, unit: int) -> Any:

@@ -4,17 +4,17 @@ STAGE = "move"
 
 
 def shortest_path_step(state, target, goal):
-    """Take one step along a shortest path to the goal.
+    """Step along a shortest path to the goal.
 
-    When: almost always; the plain way to reach the goal chosen by the strategy.
+    When: the default; nothing blocks the way.
     """
     return state.step_towards(state.me, goal)
 
 
 def step_around_teammates(state, target, goal):
-    """Step along a shortest path to the goal that does not pass through teammates' cells.
+    """Step along a shortest path that avoids teammates' cells.
 
-    When: a teammate stands in the corridor on my shortest path and would block me.
+    When: a teammate blocks my shortest path.
     """
     return state.step_towards(state.me, goal, avoid=list(state.teammates.values()))
 
@@ -22,16 +22,15 @@ def step_around_teammates(state, target, goal):
 def hold_position(state, target, goal):
     """Stay where I am.
 
-    When: I already stand on my goal (a guarded junction or exit) and the target must pass me.
+    When: I stand on my goal and the target must pass me.
     """
     return "stay"
 
 
 def step_squeezing_territory(state, target, goal):
-    """Among the moves that bring me no farther from the goal, take the one that leaves the
-    target the smallest territory.
+    """Of the steps no farther from the goal, take the one leaving the target least territory.
 
-    When: the target is close (three moves or fewer) and several moves approach it equally well.
+    When: the target is within three moves.
     """
     moves = {"stay": state.me}
     for cell in state.neighbours(state.me):

@@ -3,19 +3,17 @@ STAGE = "strategy"
 
 
 def direct_chase(state, target):
-    """Head straight for the target evader's current cell.
+    """Head straight for the target's cell.
 
-    When: the target is in a dead end or corridor, or teammates already block its way out.
+    When: the default; the target is cornered or teammates block its way out.
     """
     return state.evaders[target]
 
 
 def intercept_escape_route(state, target):
-    """Cut the target's escape route: its route runs to the cell of its territory farthest
-    from my teammates; go to the first cell on that route I reach no later than the target,
-    or to the route's end.
+    """Get ahead of the target on its escape route, away from teammates.
 
-    When: a teammate chases the target from behind and it flees ahead; get in front of it.
+    When: a teammate chases the target from behind.
     """
     evader = state.evaders[target]
     others = list(state.teammates.values())
@@ -31,10 +29,9 @@ def intercept_escape_route(state, target):
 
 
 def cut_off_territory(state, target):
-    """Enter the target's territory (cells it reaches before my teammates) at the point
-    closest to me, shrinking the space it can flee into.
+    """Enter the target's territory at its point nearest to me.
 
-    When: the target has a large open territory and I stand outside it.
+    When: the target has a large open territory and I am outside it.
     """
     evader = state.evaders[target]
     region = state.territory(target, against=list(state.teammates.values())) or [evader]
@@ -42,10 +39,9 @@ def cut_off_territory(state, target):
 
 
 def flank_target(state, target):
-    """Approach the cell next to the target on the side away from the teammate nearest to it,
-    so the two of us form a pincer.
+    """Approach the target from the side away from the nearest teammate.
 
-    When: a teammate is already close to the target (three moves or fewer) on one side.
+    When: a teammate is within three moves of the target.
     """
     evader = state.evaders[target]
     if not state.teammates:
@@ -56,10 +52,9 @@ def flank_target(state, target):
 
 
 def block_exit(state, target):
-    """Stand on the first junction (a cell with three or more exits) along the target's
-    escape route, away from my teammates, sealing the corridor it would run through.
+    """Stand on the first junction of the target's escape route.
 
-    When: the target sits in a corridor or loop whose exits lead to open space.
+    When: the target sits in a corridor or loop leading to open space.
     """
     evader = state.evaders[target]
     others = list(state.teammates.values()) or [state.me]
@@ -72,10 +67,9 @@ def block_exit(state, target):
 
 
 def guard_junction(state, target):
-    """Hold the busiest junction (most exits) within three moves of the target that no
-    teammate is nearer to, closest to me among equals.
+    """Hold the busiest junction near the target that I reach first.
 
-    When: the target circles a block or pillar; holding the junction breaks its loop.
+    When: the target circles a block; holding the junction breaks its loop.
     """
     evader = state.evaders[target]
     others = list(state.teammates.values())

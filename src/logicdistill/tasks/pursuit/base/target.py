@@ -3,17 +3,17 @@ STAGE = "target"
 
 
 def nearest_evader(state):
-    """Target the evader closest to me by shortest path.
+    """Target the evader closest to me.
 
-    When: the default; one evader is clearly nearest to me, or nobody has a target yet.
+    When: the default; no reason to prefer another evader.
     """
     return min(state.evaders, key=lambda e: (state.dist(state.me, state.evaders[e]), e))
 
 
 def least_covered_evader(state):
-    """Target the evader that the fewest teammates have chosen this step, nearest among ties.
+    """Target the evader fewest teammates chose this step.
 
-    When: teammates already pile onto one evader while another evader runs free; splits the team.
+    When: teammates pile onto one evader while another runs free.
     """
     counts = {e: 0 for e in state.evaders}
     for decided in state.plan.values():
@@ -23,18 +23,17 @@ def least_covered_evader(state):
 
 
 def most_cornered_evader(state):
-    """Target the evader with the smallest territory, i.e. the fewest cells it reaches before
-    any pursuer does.
+    """Target the evader with the smallest territory.
 
-    When: one evader is nearly trapped in a corner, corridor or dead end; finish it first.
+    When: one evader is nearly trapped; finish it first.
     """
     return min(state.evaders, key=lambda e: (len(state.territory(e)), state.dist(state.me, state.evaders[e]), e))
 
 
 def team_focus_target(state):
-    """Target the evader that most teammates have chosen this step, nearest among ties.
+    """Target the evader most teammates chose this step.
 
-    When: teammates are closing a net around one evader and one more pursuer completes it.
+    When: teammates are closing a net and one more pursuer completes it.
     """
     counts = {e: 0 for e in state.evaders}
     for decided in state.plan.values():
@@ -44,9 +43,9 @@ def team_focus_target(state):
 
 
 def keep_previous_target(state):
-    """Keep last step's target while it is still free; otherwise the nearest evader.
+    """Keep last step's target while it is free, else the nearest.
 
-    When: a chase is under way; switching targets every step wastes moves.
+    When: a chase is under way; switching wastes moves.
     """
     previous = state.previous.get("target")
     if previous in state.evaders:
