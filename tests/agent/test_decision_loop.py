@@ -2,7 +2,7 @@
 
 import pytest
 
-from logicdistill.agent.factory import AGENTS, AgentOptions, build_agent
+from logicdistill.agent.factory import AGENTS, STUDENT_AGENTS, AgentOptions, build_agent
 from logicdistill.agent.loop import LDAgent
 from logicdistill.agent.selectors import RandomSelector
 from logicdistill.evaluation.episodes import run_episode
@@ -31,7 +31,7 @@ def small_env(max_steps=40):
     return PursuitEnv(SMALL, smart_evader, n_pursuers=3, n_evaders=2, max_steps=max_steps)
 
 
-@pytest.mark.parametrize("agent_name", AGENTS)
+@pytest.mark.parametrize("agent_name", [a for a in AGENTS if a not in STUDENT_AGENTS])  # students: tests/student
 def test_one_full_episode_per_agent(agent_name):
     task, env = get_task("pursuit"), small_env()
     agent = build_agent(agent_name, task, env, AgentOptions(retriever="bm25", seed=1))
