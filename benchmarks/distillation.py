@@ -28,7 +28,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--work", type=Path, default=Path("runs/bench"))
     parser.add_argument("--episodes", type=int, default=60, help="teacher episodes of distillation data")
-    parser.add_argument("--max-examples", type=int, default=500)
+    parser.add_argument("--max-examples", type=int, default=320)
     parser.add_argument("--epochs", type=int, default=2)
     parser.add_argument("--eval-episodes", type=int, default=20)
     parser.add_argument("--agents", nargs="+", default=["teacher", "ld", "kd", "zero-shot-ld", "zero-shot", "greedy"])

@@ -193,7 +193,7 @@ def train(
     out: Annotated[Path, typer.Option("--out", help="Run folder to create.")],
     mode: Annotated[str, typer.Option(help="ld: learn to select functions; kd: imitate the teacher's actions.")] = "ld",
     student: Annotated[Optional[str], typer.Option(help="Model path or id (default: bundled SmolLM2-135M).")] = None,
-    max_examples: Annotated[int, typer.Option(help="Training examples (the budget; same for ld and kd).")] = 1000,
+    max_examples: Annotated[int, typer.Option(help="Training examples (the budget; same for ld and kd).")] = 320,
     epochs: Annotated[int, typer.Option(help="Passes over the training examples.")] = 2,
     batch_size: Annotated[int, typer.Option(help="Examples per optimisation step (per device).")] = 8,
     learning_rate: Annotated[float, typer.Option(help="Peak learning rate of the LoRA weights.")] = 1e-3,
