@@ -1,0 +1,26 @@
+"""21 Points states on which untrusted functions are verified: a spread of the 280 decision states
+(hard and soft hands, low and high sums, every dealer card), under the task's rule set."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from logicdistill.functions.verification.samples import Sample, SampleSet
+from logicdistill.tasks.twentyone.exact import DECISION_KEYS, decision_state
+from logicdistill.tasks.twentyone.rules import TwentyOneState
+
+EVERY = 7  # 40 of the 280 states; the stride is prime to the 10 dealer cards, so all of them appear
+
+
+def verification_samples(task) -> SampleSet:
+    keys = DECISION_KEYS[::EVERY]
+    samples = tuple(
+        Sample(f"hand {s} {'soft' if a else 'hard'}, dealer shows {d}", decision_state((s, d, a), task.rules), {})
+        for s, d, a in keys
+    )
+    return SampleSet(samples, is_legal)
+
+
+def is_legal(state: TwentyOneState, action: Any) -> bool:
+    """Gymnasium's actions: 0 stick, 1 hit."""
+    return not isinstance(action, bool) and action in (0, 1)

@@ -1,0 +1,82 @@
+"""21 Points as an LD task: two stages (the total worth sticking on, then hit or stick), the
+bundled base, the function view and the short state text models read."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from logicdistill.errors import FunctionError
+from logicdistill.functions import FunctionBase, Stage
+from logicdistill.functions.source import bundled_base
+from logicdistill.tasks.twentyone.rules import ACTION_NAMES, Rules, TwentyOneState, as_action, get_rules
+from logicdistill.tasks.twentyone.view import TwentyOneView
+
+STAGES = (
+    Stage("estimate", ("state",), "stand_on", "the lowest sum worth sticking on, an int from 4 to 22",
+          "estimate the lowest sum worth sticking on against this dealer"),
+    Stage("decide", ("state", "stand_on"), "action", "'hit' or 'stick'", "decide to hit or stick"),
+)
+DEFAULT_STAND_ON = 17
+
+
+class TwentyOneTask:
+    name = "twentyone"
+    stages = STAGES
+    actions = ACTION_NAMES  # what a KD student names: "stick" or "hit"
+    min_gain = 1.0  # exact score in thousandths of a chip per hand (demonstrator.SCALE)
+
+    def __init__(self, rules: str | Rules = "classic"):
+        self.rules = get_rules(rules)
+        self.instruction = (
+            f"21 Points, {self.rules.name} rules: hit to draw a card, stick to stop; over 21 loses. "
+            "An ace counts 11 unless that busts (a soft hand). After you stick the dealer draws to 17 "
+            f"and the higher total wins; {self.rules.summary}."
+        )
+
+    def bundled_base(self) -> FunctionBase:
+        return bundled_base("logicdistill.tasks.twentyone", self.name, STAGES)
+
+    def units(self, state: TwentyOneState) -> list[int]:
+        return [0]
+
+    def function_view(self, state: TwentyOneState, unit: int, plan: dict[int, dict], previous: dict) -> TwentyOneView:
+        return TwentyOneView(state)
+
+    def state_text(self, state: TwentyOneState, unit: int, results: dict[str, Any]) -> str:
+        """E.g. ``hand 15 hard, dealer shows 10``, then ``stick on 17+`` on a second line once
+        estimated: few tokens, and the first line is the same at every stage."""
+        dealer = "ace" if state.dealer_card == 1 else str(state.dealer_card)
+        text = f"hand {state.player_sum} {'soft' if state.usable_ace else 'hard'}, dealer shows {dealer}"
+        if "stand_on" in results:
+            text += f"\n{_stand_text(results['stand_on'])}"
+        return text
+
+    def result_text(self, stage: Stage, result: Any, state: TwentyOneState, unit: int, results: dict[str, Any]) -> str:
+        return _stand_text(result) if stage.name == "estimate" else str(result)
+
+    def check_result(self, stage: Stage, result: Any, state: TwentyOneState, unit: int) -> Any:
+        if stage.name == "estimate":
+            if isinstance(result, bool) or not isinstance(result, int) or not 4 <= result <= 22:
+                raise FunctionError(f"stand_on must be an int from 4 to 22, got {result!r}")
+            return result
+        if result not in ACTION_NAMES:
+            raise FunctionError(f"action must be 'hit' or 'stick', got {result!r}")
+        return result
+
+    def fallback(self, stage: Stage, state: TwentyOneState, unit: int, results: dict[str, Any]) -> Any:
+        """Stick on 17 or more, like the dealer: always valid."""
+        if stage.name == "estimate":
+            return DEFAULT_STAND_ON
+        return "stick" if state.player_sum >= results.get("stand_on", DEFAULT_STAND_ON) else "hit"
+
+    def to_action(self, state: TwentyOneState, results: dict[int, dict[str, Any]]) -> int:
+        return as_action(results[0]["action"])
+
+    def demonstrator(self, base: FunctionBase, env: Any, horizon: int):
+        from logicdistill.tasks.twentyone.demonstrator import TwentyOneDemonstrator
+
+        return TwentyOneDemonstrator(self, base)
+
+
+def _stand_text(stand_on: int) -> str:
+    return f"stick on {stand_on}+"
