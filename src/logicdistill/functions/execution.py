@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import builtins
 import importlib
+import types
 from typing import Any, Callable
 
 from logicdistill.errors import UserInputError
@@ -27,6 +28,10 @@ def _restricted_import(name: str, globals=None, locals=None, fromlist=(), level=
     if level != 0 or root not in ALLOWED_MODULES:
         raise ImportError(f"import of {name!r} is not allowed; allowed: {', '.join(sorted(ALLOWED_MODULES))}")
     module = importlib.import_module(name)
+    for item in fromlist or ():  # `from statistics import sys` would hand out a module off the list
+        value = getattr(module, item, None)
+        if isinstance(value, types.ModuleType) and value.__name__.split(".")[0] not in ALLOWED_MODULES:
+            raise ImportError(f"import of {value.__name__!r} (via {name}) is not allowed")
     return module if fromlist else importlib.import_module(root)
 
 

@@ -1,0 +1,53 @@
+"""Pursuit states on which untrusted functions are verified: a few steps of seeded games on three
+bundled maps of different shapes (a loop, a maze, rooms), played by the task's always-valid
+fallback pipeline against greedy evaders, plus states with one evader already captured (a
+function that assumes every evader is still free fails there)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+import numpy as np
+
+from logicdistill.functions.verification.samples import Sample, SampleSet
+from logicdistill.tasks.pursuit.evaders import greedy_evader
+from logicdistill.tasks.pursuit.maps import MOVES, bundled_map, draw_starts
+from logicdistill.tasks.pursuit.rules import PursuitState, step_state
+
+MAPS = (("ring", 1), ("maze", 2), ("rooms", 3))  # (bundled map, seed)
+STEPS = (0, 5, 10)
+
+
+def verification_samples(task) -> SampleSet:
+    samples = []
+    for name, seed in MAPS:
+        samples += _episode_samples(task, name, seed)
+    for evader, sample in enumerate(samples[1:3]):  # one state per evader with that evader captured
+        captured = tuple(i == evader for i in range(len(sample.state.evaders)))
+        samples.append(Sample(f"{sample.label}, evader {evader} captured", replace(sample.state, captured=captured),
+                              sample.memory))
+    return SampleSet(tuple(samples), is_legal)
+
+
+def _episode_samples(task, name: str, seed: int) -> list[Sample]:
+    grid, rng = bundled_map(name), np.random.default_rng(seed)
+    pursuers, evaders = draw_starts(grid, 3, 2, rng)
+    state = PursuitState(grid, pursuers, evaders, (False,) * len(evaders))
+    memory: dict[int, dict[str, Any]] = {}
+    out = []
+    while state.step <= STEPS[-1] and not state.done:
+        if state.step in STEPS:
+            out.append(Sample(f"map {name} seed {seed} step {state.step}", state, memory))
+        memory = {u: {} for u in task.units(state)}
+        for stage in task.stages:
+            for u in task.units(state):
+                memory[u][stage.result] = task.fallback(stage, state, u, memory[u])
+        state = step_state(state, task.to_action(state, memory), greedy_evader(state, rng))
+    return out
+
+
+def is_legal(state: PursuitState, action: Any) -> bool:
+    """One move per pursuer, each a move name."""
+    return (isinstance(action, tuple) and len(action) == len(state.pursuers)
+            and all(isinstance(m, str) and m in MOVES for m in action))
