@@ -66,6 +66,9 @@ def test_base_export_show_list_diff(tmp_path):
         (("eval", "--episodes", "0"), "--episodes must be at least 1"),
         (("base", "show", "/nonexistent/base"), "function base not found"),
         (("play", "--task", "chess"), "unknown task 'chess'"),
+        (("eval", "--task", "twentyone", "--rules", "vegas", "--retriever", "bm25"), "unknown 21 Points rule set"),
+        (("eval", "--task", "twentyone", "--env", "casino", "--retriever", "bm25"), "unknown 21 Points environment"),
+        (("eval", "--task", "twentyone", "--agent", "greedy"), "exists for pursuit only"),
     ],
 )
 def test_bad_input_is_one_clear_line_not_a_traceback(args, message):
@@ -88,3 +91,23 @@ def test_unreachable_evader_model_is_a_clear_error():
               "--evader-base-url", "http://127.0.0.1:9/v1")
     assert run.returncode == 2
     assert "cannot reach the evader model endpoint" in run.stderr and "Traceback" not in run.stderr
+
+
+def test_twentyone_eval_in_gymnasium_writes_the_documented_keys(tmp_path):
+    out = tmp_path / "hands.json"
+    run = cli("eval", "--task", "twentyone", "--agent", "teacher", "--retriever", "bm25", "--env", "gymnasium",
+              "--rules", "natural", "--hands", "3000", "--json", str(out))
+    assert run.returncode == 0, run.stderr
+    summary = json.loads(out.read_text())
+    keys = {"expected_return_exact", "optimal_return", "regret", "mc_return", "mc_hands", "policy_agreement", "rules"}
+    assert keys <= set(summary)
+    assert summary["rules"] == "natural" and summary["env"] == "gymnasium" and summary["mc_hands"] == 3000
+    assert summary["regret"] < 0.002 and summary["policy_agreement"] == 1.0
+    assert abs(summary["mc_return"] - summary["expected_return_exact"]) < 4 * summary["mc_stderr"]
+
+
+def test_twentyone_play_shows_the_hand(tmp_path):
+    run = cli("play", "--task", "twentyone", "--agent", "teacher", "--retriever", "bm25", "--seed", "2",
+              "--env", "gymnasium")  # Gymnasium deals the same cards as ours for a seed
+    assert run.returncode == 0, run.stderr
+    assert "hand 6 hard, dealer shows 10" in run.stdout and "reward +1" in run.stdout

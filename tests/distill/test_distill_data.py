@@ -8,15 +8,16 @@ from logicdistill.agent.factory import AgentOptions
 from logicdistill.distill.data import generate_data, read_data
 from logicdistill.errors import UserInputError
 from logicdistill.tasks import get_task
-from logicdistill.tasks.pursuit.env import PursuitConfig
+from logicdistill.tasks.pursuit.env import PursuitConfig, PursuitEpisodes
+from logicdistill.tasks.twentyone.env import TwentyOneEpisodes
 
 MAPS = ["ring", "arena", "pillars"]
-CONFIG = PursuitConfig(max_steps=12)
+SOURCE = PursuitEpisodes(PursuitConfig(max_steps=12), tuple(MAPS), held_out=("ring",))
 OPTIONS = AgentOptions(retriever="bm25")
 
 
 def generate(path, episodes, **kw):
-    return generate_data(path, episodes, seed=7, config=CONFIG, options=OPTIONS, maps=MAPS, test_maps=("ring",), **kw)
+    return generate_data(path, episodes, SOURCE, seed=7, options=OPTIONS, **kw)
 
 
 @pytest.fixture(scope="module")
@@ -29,9 +30,10 @@ def three(tmp_path_factory):
 def test_rows_record_what_the_student_will_see(three):
     header, rows, episodes = read_data(three)
     base = get_task("pursuit").bundled_base()
-    assert [e.map for e in episodes] == MAPS and [e.split for e in episodes] == ["test", "train", "train"]
+    assert [e.variant for e in episodes] == MAPS and [e.split for e in episodes] == ["test", "train", "train"]
     assert set(header.manuals) == set(base.names()) and header.actions == ["stay", "up", "down", "left", "right"]
-    assert {r.split for r in rows if r.map == "ring"} == {"test"}
+    assert {r.split for r in rows if r.variant == "ring"} == {"test"}
+    assert header.settings == {"evader": "smart", "max_steps": "12"} and header.held_out == ["ring"]
     for r in rows:
         assert r.choice in r.candidates and len(set(r.candidates)) == len(r.candidates)
         assert {base.get(c).stage for c in r.candidates} == {r.stage}
@@ -59,7 +61,7 @@ def test_resuming_with_other_settings_is_refused(three, tmp_path):
     path = tmp_path / "copy.jsonl"
     path.write_text(three.read_text())
     with pytest.raises(UserInputError, match="other settings.*seed"):
-        generate_data(path, 4, seed=8, config=CONFIG, options=OPTIONS, maps=MAPS, test_maps=("ring",))
+        generate_data(path, 4, SOURCE, seed=8, options=OPTIONS)
 
 
 @pytest.mark.parametrize(
@@ -67,7 +69,7 @@ def test_resuming_with_other_settings_is_refused(three, tmp_path):
     [
         (lambda lines: lines[:2] + ["{not json"] + lines[2:], r":3: not valid JSON"),
         (lambda lines: lines[:1] + [json.dumps({"kind": "mystery"})] + lines[1:], r":2: unknown row kind 'mystery'"),
-        (lambda lines: [json.dumps({"kind": "header", "format": "other"})] + lines[1:], "is not a logicdistill-data/1"),
+        (lambda lines: [json.dumps({"kind": "header", "format": "other"})] + lines[1:], "is not a logicdistill-data/2"),
     ],
 )
 def test_damaged_data_is_a_clear_error(three, tmp_path, damage, message):
@@ -80,3 +82,18 @@ def test_damaged_data_is_a_clear_error(three, tmp_path, damage, message):
 def test_missing_data_file(tmp_path):
     with pytest.raises(UserInputError, match="data file not found"):
         read_data(tmp_path / "nope.jsonl")
+
+
+def test_held_out_maps_must_be_among_the_maps():
+    with pytest.raises(UserInputError, match="test maps"):
+        PursuitEpisodes(variants=("ring",), held_out=("maze",))
+
+
+def test_twentyone_hands_are_recorded_with_the_rule_set_and_every_fifth_hand_tested(tmp_path):
+    path = generate_data(tmp_path / "hands.jsonl", 10, TwentyOneEpisodes("natural"), seed=3, options=OPTIONS)
+    header, rows, episodes = read_data(path)
+    assert header.task == "twentyone" and header.settings == {"rules": "natural", "env": "ours"}
+    assert [e.split for e in episodes] == ["train", "train", "train", "test", "val"] * 2
+    assert {r.stage for r in rows} <= {"estimate", "decide"} and rows
+    assert all(r.action in ("hit", "stick") for r in rows)  # the KD target: the hand's move
+    assert "natural" in header.instruction

@@ -86,3 +86,29 @@ def test_run_folder_errors(tmp_path, trained):
         {"format": "logicdistill-run/1", "train": {"mode": "kd", "student": None}}))
     with pytest.raises(UserInputError, match="trained with --mode kd"):
         load_run_student(tmp_path / "kd", "ld")
+
+
+def test_a_short_twentyone_run_learns_the_teachers_choice(tmp_path):
+    """21 Points through the same data and train path: the student moves towards the teacher."""
+    from logicdistill.agent.factory import AgentOptions
+    from logicdistill.distill.data import generate_data, read_data
+    from logicdistill.distill.examples import make_examples
+    from logicdistill.distill.train import train
+    from logicdistill.tasks.twentyone.env import TwentyOneEpisodes
+
+    data = generate_data(tmp_path / "hands.jsonl", 25, TwentyOneEpisodes(), options=AgentOptions(retriever="bm25"))
+    cfg = TrainConfig(max_examples=12, val_examples=4, epochs=2, batch_size=4, learning_rate=5e-3, save_steps=1000)
+    metrics = train(data, tmp_path / "run", cfg)
+    assert metrics["train_examples"] == 12 and metrics["validation"]
+    config = read_run_config(tmp_path / "run")
+    assert config["task"] == "twentyone" and config["train"]["mode"] == "ld"
+    header, rows, _ = read_data(data)
+    student = load_run_student(tmp_path / "run", "ld", dtype="float32")
+    untrained = load_student(device="cpu")
+    examples = make_examples(header, [r for r in rows if r.split == "train"], student.tokenizer, "ld")[:12]
+
+    def p_teacher(s):
+        probs = score_candidates(s, [e.prompt for e in examples], [e.candidates for e in examples])
+        return np.mean([p[e.candidates.index(e.answer)] for e, p in zip(examples, probs)])
+
+    assert p_teacher(student) > p_teacher(untrained) + 0.2

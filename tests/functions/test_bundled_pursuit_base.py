@@ -2,27 +2,17 @@
 
 from __future__ import annotations
 
-import dis
-import types
-
 import pytest
 
 from logicdistill.functions import compile_function
 from logicdistill.functions.execution import SAFE_BUILTINS
 from logicdistill.tasks import get_task
 
+from helpers import global_names
+
 TASK = get_task("pursuit")
 BASE = TASK.bundled_base()
 STAGES = {stage.name: stage for stage in TASK.stages}
-
-
-def global_names(code: types.CodeType) -> set[str]:
-    """Names a function (and the lambdas and comprehensions inside it) reads as globals."""
-    names = {ins.argval for ins in dis.get_instructions(code) if ins.opname in ("LOAD_GLOBAL", "LOAD_NAME")}
-    for const in code.co_consts:
-        if isinstance(const, types.CodeType):
-            names |= global_names(const)
-    return names
 
 
 def test_base_size_and_unique_names():

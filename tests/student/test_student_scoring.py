@@ -9,7 +9,7 @@ import torch
 
 from logicdistill.errors import UserInputError
 from logicdistill.paths import cache_dir
-from logicdistill.student import answer_text, load_student, score_candidates, selection_prompt
+from logicdistill.student import answer_texts, load_student, score_candidates, selection_prompt
 from logicdistill.student import model as student_model
 from logicdistill.student.prefix import common_prefix
 
@@ -35,18 +35,26 @@ def student():
     return load_student(device="cpu")
 
 
-def prompt(student, state: str, names: list[str]) -> str:
+def prompt(student, state: str, names: list[str], previews: list[str] | None = None) -> str:
     manuals = [(n, f"Use {n.replace('_', ' ')} when it fits.") for n in names]
     stage = "Stage strategy: pick a goal."
-    return selection_prompt(student.tokenizer, "Catch the evaders.", stage, state, manuals)
+    return selection_prompt(student.tokenizer, "Catch the evaders.", stage, state, manuals, previews)
 
 
-def test_prompt_lists_candidates_and_ends_where_the_answer_begins(student):
-    text = prompt(student, "You are P1 at (6,8).", NAMES[:2])
-    assert "- direct_chase: Use direct chase when it fits.\n- block_exit: " in text
-    ending = "Answer with the name of the best function.<|im_end|>\n<|im_start|>assistant\n"
+def test_prompt_lists_candidates_then_state_and_previews_and_ends_where_the_answer_begins(student):
+    text = prompt(student, "You are P1.", NAMES[:2], ["d5 e0", "d3 e2"])
+    assert "1. direct_chase: Use direct chase when it fits.\n2. block_exit: " in text
+    ending = ("Answer with the name of the best function.\nYou are P1.\nNow: 1 d5 e0; 2 d3 e2"
+              "<|im_end|>\n<|im_start|>assistant\n")
     assert text.endswith(ending)
-    assert answer_text(student.tokenizer, "block_exit") == "block_exit<|im_end|>"
+    assert prompt(student, "You are P1.", NAMES[:2]).endswith("You are P1.<|im_end|>\n<|im_start|>assistant\n")
+
+
+def test_answers_end_the_turn_only_when_one_name_begins_another(student):
+    tok = student.tokenizer
+    assert answer_texts(tok, ["block_exit", "direct_chase"]) == ["block_exit", "direct_chase"]
+    assert answer_texts(tok, ["flank_target", "flank_target_wide"]) == [
+        "flank_target<|im_end|>", "flank_target_wide<|im_end|>"]
 
 
 def naive_logp(student, text: str, names: list[str]) -> np.ndarray:
@@ -54,8 +62,8 @@ def naive_logp(student, text: str, names: list[str]) -> np.ndarray:
     tok = student.tokenizer
     p = tok(text, add_special_tokens=False).input_ids
     out = []
-    for name in names:
-        full = tok(text + answer_text(tok, name), add_special_tokens=False).input_ids
+    for answer in answer_texts(tok, names):
+        full = tok(text + answer, add_special_tokens=False).input_ids
         assert full[: len(p)] == p  # the prompt tokenizes the same with or without the answer
         with torch.inference_mode():
             logits = student.model(torch.tensor([full])).logits[0]  # [seq, vocab]
@@ -149,6 +157,22 @@ def test_lora_adapter_loads_and_scores_like_the_base_at_init(student, batch, tmp
     prompts, names, expected = batch
     (probs,) = score_candidates(adapted, prompts[:1], names[:1])
     np.testing.assert_allclose(np.log(probs), expected[0], atol=1e-4)  # LoRA's B starts at zero
+
+
+def test_bf16_weights_give_a_distribution_close_to_fp32(batch):
+    prompts, names, expected = batch
+    student = load_student(device="cpu", dtype="bfloat16")
+    assert student.model.lm_head.weight.dtype == torch.bfloat16
+    for p, ref in zip(score_candidates(student, prompts, names), expected):
+        assert p.sum() == pytest.approx(1.0, abs=1e-9)
+        # bf16 keeps ~3 significant digits: probabilities move by a few hundredths at most
+        np.testing.assert_allclose(p, np.exp(ref), atol=0.05)
+        assert p.argmax() == ref.argmax()
+
+
+def test_unknown_dtype_is_a_user_error():
+    with pytest.raises(UserInputError, match="unknown dtype"):
+        load_student(dtype="float8")
 
 
 @pytest.mark.parametrize("name", ["/no/such/model/folder", "no-such-org/no-such-model"])

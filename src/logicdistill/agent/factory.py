@@ -34,9 +34,10 @@ class AgentOptions:
     top_k: int = 5
     seed: int = 0
     horizon: int = 8  # teacher rollout length
-    min_gain: float = 10.0  # outcome gain the teacher needs to leave a stage's default function
+    min_gain: float | None = None  # score gain the teacher needs to leave a stage's default (None: the task's)
     run: Path | None = None  # a trained run folder, for ld and kd
     student: str | None = None  # model path or id for the zero-shot agents; None = bundled SmolLM2
+    dtype: str = "auto"  # student weights: auto (bf16 where the hardware has it) | float32 | bfloat16
 
 
 def build_agent(name: str, task: Task, env: Any, options: AgentOptions | None = None) -> Agent:
@@ -57,10 +58,8 @@ def build_agent(name: str, task: Task, env: Any, options: AgentOptions | None = 
 
         selector = StudentSelector(student_for(name, options), task, name)
     elif name == "teacher":
-        from logicdistill.tasks.pursuit.demonstrator import PursuitDemonstrator
-
-        demonstrator = PursuitDemonstrator(task, base, env.evader_policy, options.horizon)
-        selector = TeacherSelector(demonstrator, base.names(), options.min_gain)
+        min_gain = task.min_gain if options.min_gain is None else options.min_gain
+        selector = TeacherSelector(task.demonstrator(base, env, options.horizon), base.names(), min_gain)
     elif name == "random":
         selector = RandomSelector(options.seed)
     else:
@@ -77,7 +76,7 @@ def student_for(agent: str, options: AgentOptions):
     if mode is None:
         if options.run:
             raise UserInputError(f"agent {agent!r} uses the untrained student; drop --run (or use --student)")
-        return load_student(options.student)
+        return load_student(options.student, dtype=options.dtype)
     if options.run is None:
         raise UserInputError(f"agent {agent!r} needs a trained run: pass --run runs/NAME (see `logicdistill train`)")
-    return load_run_student(options.run, mode)
+    return load_run_student(options.run, mode, options.dtype)

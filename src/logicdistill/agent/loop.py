@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 import zlib
+from dataclasses import dataclass, field
 from typing import Any
 
 from logicdistill.agent.records import StageRecord, StepRecord
@@ -63,75 +64,118 @@ def stage_line(stage: Stage) -> str:
 
 
 def make_query(task: Task, stage: Stage, state_text: str) -> Query:
-    return Query((task.instruction, stage_line(stage), state_text))
+    """One field per state line: the lines a unit's state shares across stages are embedded once."""
+    return Query((task.instruction, stage_line(stage), *state_text.split("\n")))
+
+
+@dataclass
+class EpisodeMemory:
+    """What an LD agent carries from one step of an episode to the next."""
+
+    seed: int = 0
+    results: dict[int, dict[str, Any]] = field(default_factory=dict)  # last step's results, per unit
+    choices: dict[int, dict[str, str]] = field(default_factory=dict)  # last step's function choices, per unit
+
+
+@dataclass
+class _StepWork:
+    """One episode's step in progress: the results and choices made so far, per unit."""
+
+    state: Any
+    memory: EpisodeMemory
+    plan: dict[int, dict[str, Any]]
+    choices: dict[int, dict[str, str]]
+    decision: dict[str, Any]
+    records: list[StageRecord] = field(default_factory=list)
 
 
 class LDAgent:
-    """Retriever + selector + function base = an agent."""
+    """Retriever + selector + function base = an agent.
+
+    ``act_batch`` decides one step of several episodes at once (each with its own
+    ``EpisodeMemory``), stage by stage, so the selector scores every unit of every episode in one
+    batch; ``act`` is the single-episode case.
+    """
 
     def __init__(self, task: Task, base: FunctionBase, retriever: Retriever, selector: Selector, top_k: int = 5):
         self.task, self.base, self.retriever, self.selector, self.top_k = task, base, retriever, selector, top_k
         self.name = selector.name
+        self.rank = {name: i for i, name in enumerate(base.names())}
         self.retriever.index(base)
         self.reset()
 
     def reset(self, seed: int | None = None) -> None:
-        self.memory: dict[int, dict[str, Any]] = {}
-        self.last_choices: dict[int, dict[str, str]] = {}
-        self.seed = seed or 0
+        self.episode = EpisodeMemory(seed or 0)
 
     def act(self, state: Any) -> tuple[Any, StepRecord]:
-        start = time.perf_counter()
-        units = self.task.units(state)
-        plan: dict[int, dict[str, Any]] = {u: {} for u in units}
-        choices: dict[int, dict[str, str]] = {u: {} for u in units}
-        step = getattr(state, "step", 0)
-        decision = dict(choices=choices, last_choices=self.last_choices, memory=self.memory,
-                        step_seed=zlib.crc32(f"{self.seed}:{step}".encode()))
-        records: list[StageRecord] = []
-        for stage in self.task.stages:
-            records += self._stage(stage, state, units, plan, choices, decision, step)
-        self.memory, self.last_choices = plan, choices
-        action = self.task.to_action(state, plan)
-        return action, StepRecord(step, action, records, (time.perf_counter() - start) * 1000)
+        return self.act_batch([state], [self.episode])[0]
 
-    def _stage(self, stage: Stage, state: Any, units: list[int], plan: dict, choices: dict, decision: dict,
-               step: int) -> list[StageRecord]:
-        """One stage for every unit: retrieve, preview, select where it matters, execute."""
-        texts = [self.task.state_text(state, u, plan[u]) for u in units]
-        queries = [make_query(self.task, stage, t) for t in texts]
+    def act_batch(self, states: list[Any], episodes: list[EpisodeMemory]) -> list[tuple[Any, StepRecord]]:
+        start = time.perf_counter()
+        work = []
+        for state, memory in zip(states, episodes):
+            units, step = self.task.units(state), getattr(state, "step", 0)
+            choices: dict[int, dict[str, str]] = {u: {} for u in units}
+            decision = dict(choices=choices, last_choices=memory.choices, memory=memory.results,
+                            step_seed=zlib.crc32(f"{memory.seed}:{step}".encode()))
+            work.append(_StepWork(state, memory, {u: {} for u in units}, choices, decision))
+        for stage in self.task.stages:
+            self._stage(stage, work)
+        elapsed = (time.perf_counter() - start) * 1000 / max(1, len(states))
+        out = []
+        for w in work:
+            w.memory.results, w.memory.choices = w.plan, w.choices
+            action = self.task.to_action(w.state, w.plan)
+            out.append((action, StepRecord(getattr(w.state, "step", 0), action, w.records, elapsed)))
+        return out
+
+    def _stage(self, stage: Stage, work: list[_StepWork]) -> None:
+        """One stage for every unit of every episode: retrieve, preview, select where it matters, execute."""
+        slots = [(w, u) for w in work for u in self.task.units(w.state)]
+        texts = [self.task.state_text(w.state, u, w.plan[u]) for w, u in slots]
         t0 = time.perf_counter()
-        hits = self.retriever.search(queries, stage.name, self.top_k)
-        retrieve_ms = (time.perf_counter() - t0) * 1000 / len(units)
-        previews = [self._previews(stage, state, u, [n for n, _ in h], plan) for u, h in zip(units, hits)]
-        requests = {
-            u: SelectionRequest(stage, t, [self.base.get(n) for n, _ in h],
-                                Decision(state, u, plan[u], **decision),
-                                {n: self.task.result_text(stage, r, state, u) for n, r in p.items()})
-            for u, t, h, p in zip(units, texts, hits, previews)
-            if len({repr(r) for r in p.values()}) > 1  # the choice changes the outcome: ask the selector
+        hits = self.retriever.search([make_query(self.task, stage, t) for t in texts], stage.name, self.top_k)
+        retrieve_ms = (time.perf_counter() - t0) * 1000 / len(slots)
+        previews = [self._previews(stage, w, u, [n for n, _ in h]) for (w, u), h in zip(slots, hits)]
+        requests = {  # candidates in base order: equal sets give equal prompts, whose reading a model reuses
+            i: SelectionRequest(stage, texts[i], [self.base.get(n) for n in sorted((n for n, _ in h), key=self.rank.get)],
+                                Decision(w.state, u, w.plan[u], **w.decision),
+                                {n: self.task.result_text(stage, r, w.state, u, w.plan[u]) for n, r in previews[i].items()})
+            for i, ((w, u), h) in enumerate(zip(slots, hits))
+            if len({repr(r) for r in previews[i].values()}) > 1  # the choice changes the outcome: ask the selector
         }
         t0 = time.perf_counter()
         selections = dict(zip(requests, self.selector.select_batch(list(requests.values())))) if requests else {}
         select_ms = (time.perf_counter() - t0) * 1000 / max(1, len(requests))
-        records = []
-        for u, h, text, preview in zip(units, hits, texts, previews):
-            sel = selections.get(u, Selection(h[0][0]))
-            choices[u][stage.name] = sel.choice
+        for i, ((w, u), h) in enumerate(zip(slots, hits)):
+            sel = selections.get(i, Selection(min((n for n, _ in h), key=self.rank.get)))  # forced: the default
+            w.choices[u][stage.name] = sel.choice
             t0 = time.perf_counter()
-            result, error = execute_stage(self.task, self.base, state, stage, u, sel.choice, plan, self.memory)
-            plan[u][stage.result] = result
-            records.append(StageRecord(
-                step=step, unit=u, stage=stage.name, candidates=[n for n, _ in h],
+            result, error = execute_stage(self.task, self.base, w.state, stage, u, sel.choice, w.plan, w.memory.results)
+            w.plan[u][stage.result] = result
+            w.records.append(StageRecord(
+                step=getattr(w.state, "step", 0), unit=u, stage=stage.name, candidates=[n for n, _ in h],
                 retrieval_scores=[round(sc, 4) for _, sc in h], choice=sel.choice, result=result,
-                probabilities=sel.probabilities, outcomes=sel.outcomes, error=error, forced=u not in requests,
-                previews=requests[u].previews if u in requests else {}, retrieve_ms=retrieve_ms,
-                select_ms=select_ms if u in requests else 0.0, execute_ms=(time.perf_counter() - t0) * 1000,
-                state_text=text,
+                probabilities=sel.probabilities, outcomes=sel.outcomes, error=error, forced=i not in requests,
+                previews=requests[i].previews if i in requests else {}, retrieve_ms=retrieve_ms,
+                select_ms=select_ms if i in requests else 0.0, execute_ms=(time.perf_counter() - t0) * 1000,
+                state_text=texts[i],
             ))
-        return records
 
-    def _previews(self, stage: Stage, state: Any, unit: int, names: list[str], plan: dict) -> dict[str, Any]:
+    def _previews(self, stage: Stage, work: _StepWork, unit: int, names: list[str]) -> dict[str, Any]:
         """What each candidate would return now, given what is decided so far. Candidates that all
         agree make the selection moot, so the selector (the costly model) is skipped."""
-        return {n: execute_stage(self.task, self.base, state, stage, unit, n, plan, self.memory)[0] for n in names}
+        return {n: execute_stage(self.task, self.base, work.state, stage, unit, n, work.plan, work.memory.results)[0]
+                for n in names}
+
+
+def act_on_states(agent: Any, states: list[Any]) -> list[tuple[Any, StepRecord]]:
+    """The agent's decision in each of several unrelated states, each as an episode's first step:
+    in one batch for agents with ``act_batch``, else one by one after a reset."""
+    if hasattr(agent, "act_batch"):
+        return agent.act_batch(states, [EpisodeMemory() for _ in states])
+    out = []
+    for state in states:
+        agent.reset(0)
+        out.append(agent.act(state))
+    return out

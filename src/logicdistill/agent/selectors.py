@@ -44,8 +44,9 @@ class Selector(Protocol):
     name: str
 
     def select_batch(self, requests: list[SelectionRequest]) -> list[Selection]:
-        """One selection per request, in order. Requests of one call belong to one stage of one
-        step, for units in order, so a selector may batch them or let later ones see earlier ones."""
+        """One selection per request, in order. Requests of one call belong to one stage, for the
+        units of one or more episodes' steps in order, so a selector may batch them or let later
+        units see what earlier ones of the same step chose."""
 
 
 class RandomSelector:
@@ -86,10 +87,10 @@ class TeacherSelector:
 
     def select_batch(self, requests: list[SelectionRequest]) -> list[Selection]:
         out = []
-        pending: dict[int, dict[str, str]] = {}
+        steps: dict[int, dict[int, dict[str, str]]] = {}  # per episode step: its choices, with this batch's
         for req in requests:
-            if not pending:
-                pending = {u: dict(c) for u, c in req.decision.choices.items()}
+            pending = steps.setdefault(id(req.decision.choices),
+                                       {u: dict(c) for u, c in req.decision.choices.items()})
             scores = self.demonstrator.scores(req, pending)
             default = min(scores, key=lambda n: self.rank.get(n, len(self.rank)))
             best = max(scores, key=lambda n: (scores[n], -self.rank.get(n, len(self.rank))))

@@ -4,27 +4,32 @@ from __future__ import annotations
 
 import os
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
 from logicdistill.agent.factory import AGENTS, AgentOptions
+from logicdistill.distill.train import TrainConfig
 from logicdistill.errors import LogicDistillError, UserInputError
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_show_locals=False,
                   help="Logic Distillation toolkit.")
-base_app = typer.Typer(no_args_is_help=True, help="Show, list, diff and export function bases.")
+base_app = typer.Typer(no_args_is_help=True, help="Show, list, diff, export, add to and build function bases.")
 maps_app = typer.Typer(no_args_is_help=True, help="List and show pursuit maps (bundled, files, or generated:SEED[:HxW]).")
 app.add_typer(base_app, name="base")
 app.add_typer(maps_app, name="maps")
 console = Console(stderr=True)
 term = Console()
 
-Task = Annotated[str, typer.Option(help="Task: pursuit.")]
+Task = Annotated[str, typer.Option(help="Task: pursuit or twentyone (21 Points).")]
+Rules = Annotated[str, typer.Option(help="21 Points rule set: classic (Gymnasium's defaults), natural (a natural "
+                                         "pays 1.5), sab (Sutton & Barto).")]
 Agent = Annotated[str, typer.Option(help=f"Agent: {', '.join(AGENTS)}.")]
 Seed = Annotated[int, typer.Option(help="Seed for starts and every random choice.")]
 Evader = Annotated[str, typer.Option(help="Evader policy: random, greedy, smart, llm.")]
@@ -37,6 +42,8 @@ TopK = Annotated[int, typer.Option(help="Candidates retrieved per stage.")]
 BasePath = Annotated[Optional[Path], typer.Option("--base", help="Function base directory (default: bundled).")]
 Run = Annotated[Optional[Path], typer.Option("--run", help="Trained run folder (for the ld and kd agents).")]
 StudentModel = Annotated[Optional[str], typer.Option(help="Student model path or id for zero-shot agents.")]
+StudentDtype = Annotated[str, typer.Option(help="Student weights: auto (bf16 where the hardware has it), float32, "
+                                                "bfloat16.")]
 
 
 def _progress() -> Progress:
@@ -82,11 +89,16 @@ def play(
     top_k: TopK = 5,
     run: Run = None,
     student: StudentModel = None,
+    rules: Rules = "classic",
+    env: Annotated[str, typer.Option(help="21 Points environment: ours or gymnasium (Blackjack-v1 itself).")] = "ours",
 ) -> None:
-    """Play one episode and show it."""
+    """Play one episode (21 Points: one hand) and show it."""
     from logicdistill.evaluation.run import play as play_episode, write_trace
     from logicdistill.tasks.pursuit.render import render_ascii, save_replay
 
+    if task == "twentyone":
+        _play_hand(agent, rules, env, seed, _options(base, retriever, top_k, seed, run, student), trace)
+        return
     config = _config(task, map, evader, evader_model, evader_base_url, fixed_starts, max_steps)
 
     def show(state, record) -> None:
@@ -126,15 +138,28 @@ def eval_(
     data: Annotated[Optional[Path], typer.Option(help="Data whose test split measures selection accuracy "
                                                       "(default: the run's data).")] = None,
     accuracy_examples: Annotated[int, typer.Option(help="Held-out decisions scored for selection accuracy.")] = 300,
+    parallel: Annotated[int, typer.Option(help="Episodes played in lock step, their decisions batched.")] = 8,
+    dtype: StudentDtype = "auto",
+    rules: Rules = "classic",
+    env: Annotated[str, typer.Option(help="21 Points environment for the Monte Carlo check: ours or gymnasium "
+                                          "(Gymnasium's own Blackjack-v1).")] = "ours",
+    hands: Annotated[int, typer.Option(help="21 Points hands played for the Monte Carlo check.")] = 20_000,
+    plot: Annotated[Optional[Path], typer.Option(help="21 Points: write the policy grid against the optimum (PNG).")] = None,
 ) -> None:
-    """Evaluate an agent over many seeded episodes."""
+    """Evaluate an agent over many seeded episodes (pursuit) or exactly over every hand (21 Points)."""
     from logicdistill.evaluation.run import benchmark_maps, evaluate, write_json
 
+    if task == "twentyone":
+        _eval_twentyone(agent, rules, env, hands, seed, replace(_options(base, retriever, top_k, seed, run, student),
+                                                                  dtype=dtype), data, accuracy_examples, plot, json)
+        return
     if episodes < 1:
         raise UserInputError("--episodes must be at least 1")
     maps = map or benchmark_maps()
     config = _config(task, maps[0], evader, evader_model, evader_base_url, fixed_starts, max_steps)
-    options = _options(base, retriever, top_k, seed, run, student)
+    if parallel < 1:
+        raise UserInputError("--parallel must be at least 1")
+    options = replace(_options(base, retriever, top_k, seed, run, student), dtype=dtype)
     with _progress() as progress:
         bar = progress.add_task(f"eval {agent}", total=episodes, rate="")
         wins = []
@@ -144,7 +169,7 @@ def eval_(
             progress.update(bar, advance=1, rate=f"success {sum(wins)}/{len(wins)}")
 
         summary = evaluate(agent, config, maps, episodes, seed, options, on_episode=advance, data=data,
-                           accuracy_examples=accuracy_examples)
+                           accuracy_examples=accuracy_examples, parallel=parallel)
     table = Table(title=f"{agent} vs {evader} evaders, {episodes} episodes")
     keys = ("success_rate", "mean_steps", "selection_accuracy", "decision_ms_median", "decision_ms_p95",
             "function_errors")
@@ -157,34 +182,82 @@ def eval_(
         term.print(f"summary: {json}")
 
 
+def _play_hand(agent: str, rules: str, env_name: str, seed: int, options: AgentOptions, trace: Optional[Path]) -> None:
+    from logicdistill.agent.factory import build_agent
+    from logicdistill.evaluation.episodes import run_episode
+    from logicdistill.evaluation.run import write_trace
+    from logicdistill.tasks.twentyone.env import make_env
+    from logicdistill.tasks.twentyone.task import TwentyOneTask
+
+    env, task = make_env(rules, env_name), TwentyOneTask(rules)
+    result = run_episode(env, build_agent(agent, task, env, replace(options, seed=seed)), seed, keep=True)
+    for state, step in zip(result.states, result.trace):
+        choices = "; ".join(f"{s.stage}: {s.choice} -> {s.result}" for s in step.stages)
+        term.print(f"{task.state_text(state, 0, {})}  ({choices or agent}) -> {task.actions[step.action]}",
+                   highlight=False, markup=False)
+    last = result.states[-1]
+    term.print(f"player {last.player_cards} dealer {last.dealer_cards}: reward {last.reward:+g}", highlight=False,
+               markup=False)
+    if trace:
+        write_trace(trace, result)
+        term.print(f"trace: {trace}")
+
+
+def _eval_twentyone(agent: str, rules: str, env: str, hands: int, seed: int, options: AgentOptions,
+                    data: Optional[Path], accuracy_examples: int, plot: Optional[Path], json: Optional[Path]) -> None:
+    from logicdistill.evaluation.run import write_json
+    from logicdistill.evaluation.twentyone import evaluate_hands
+
+    if hands < 2:
+        raise UserInputError("--hands must be at least 2 (the Monte Carlo check needs a standard error)")
+    with console.status(f"evaluating {agent} at 21 Points ({rules} rules)"):
+        summary = evaluate_hands(agent, rules, env, hands, seed, options, data, accuracy_examples, plot)
+    table = Table("figure", "value", title=f"{agent} at 21 Points, {rules} rules; Monte Carlo in {env} over {hands} hands")
+    for key in ("expected_return_exact", "optimal_return", "regret", "mc_return", "mc_stderr", "policy_agreement",
+                "selection_accuracy", "decision_ms_median"):
+        table.add_row(key.replace("_", " "), f"{summary[key]:.4f}" if isinstance(summary[key], float) else str(summary[key]))
+    term.print(table)
+    if summary.get("plot"):
+        term.print(f"policy grid: {summary['plot']}")
+    if json:
+        write_json(json, summary)
+        term.print(f"summary: {json}")
+
+
 @app.command()
 def data(
     out: Annotated[Path, typer.Option("--out", help="JSONL file to write (an existing one is resumed).")],
     task: Task = "pursuit",
-    episodes: Annotated[int, typer.Option(help="Teacher episodes to record, spread over the maps.")] = 60,
+    episodes: Annotated[int, typer.Option(help="Teacher episodes (21 Points: hands) to record, spread over "
+                                               "the maps.")] = 60,
     seed: Seed = 0,
     evader: Evader = "smart",
     max_steps: MaxSteps = 100,
+    rules: Rules = "classic",
     base: BasePath = None,
     retriever: Retriever = "dense",
     top_k: TopK = 5,
 ) -> None:
     """Record the teacher's stage decisions as distillation data (resumable)."""
-    from logicdistill.distill.data import TEST_MAPS, generate_data
+    from logicdistill.distill.data import generate_data
+    from logicdistill.tasks.pursuit.env import PursuitEpisodes
+    from logicdistill.tasks.twentyone.env import TwentyOneEpisodes
 
     if episodes < 1:
         raise UserInputError("--episodes must be at least 1")
-    config = _config(task, "arena", evader, None, None, False, max_steps)
+    if task == "twentyone":
+        source = TwentyOneEpisodes(rules)
+    else:
+        source = PursuitEpisodes(_config(task, "arena", evader, None, None, False, max_steps))
     with _progress() as progress:
         bar = progress.add_task("teacher episodes", total=episodes, rate="")
-        done = []
 
         def advance(row) -> None:
-            done.append(row.success)
-            progress.update(bar, completed=row.episode + 1, rate=f"{row.map} ({row.split})")
+            progress.update(bar, completed=row.episode + 1, rate=f"{row.variant} ({row.split})")
 
-        generate_data(out, episodes, seed, config, _options(base, retriever, top_k, seed), on_episode=advance)
-    term.print(f"data: {out} ({episodes} episodes; test maps held out: {', '.join(TEST_MAPS)})")
+        generate_data(out, episodes, source, seed, _options(base, retriever, top_k, seed), on_episode=advance)
+    held = f"held out: {', '.join(source.held_out)}" if source.held_out else "every fifth episode is the test split"
+    term.print(f"data: {out} ({episodes} episodes of {task}; {held})")
 
 
 @app.command()
@@ -193,15 +266,15 @@ def train(
     out: Annotated[Path, typer.Option("--out", help="Run folder to create.")],
     mode: Annotated[str, typer.Option(help="ld: learn to select functions; kd: imitate the teacher's actions.")] = "ld",
     student: Annotated[Optional[str], typer.Option(help="Model path or id (default: bundled SmolLM2-135M).")] = None,
-    max_examples: Annotated[int, typer.Option(help="Training examples (the budget; same for ld and kd).")] = 320,
-    epochs: Annotated[int, typer.Option(help="Passes over the training examples.")] = 2,
+    max_examples: Annotated[int, typer.Option(help="Training examples (the budget; same for ld and kd).")] = TrainConfig.max_examples,
+    epochs: Annotated[int, typer.Option(help="Passes over the training examples.")] = TrainConfig.epochs,
     batch_size: Annotated[int, typer.Option(help="Examples per optimisation step (per device).")] = 8,
     learning_rate: Annotated[float, typer.Option(help="Peak learning rate of the LoRA weights.")] = 1e-3,
     seed: Seed = 0,
     resume: Annotated[bool, typer.Option(help="Continue an interrupted run from its last checkpoint.")] = False,
 ) -> None:
     """LoRA-fine-tune the student on distillation data."""
-    from logicdistill.distill.train import TrainConfig, train as train_run
+    from logicdistill.distill.train import train as train_run
 
     if mode not in ("ld", "kd"):
         raise UserInputError(f"--mode must be ld or kd, got {mode!r}")
@@ -286,6 +359,71 @@ def base_export(
     term.print(f"wrote {task} base v{saved.version} ({len(saved.functions)} functions) to {out_dir}")
 
 
+@base_app.command("add")
+def base_add(
+    file: Annotated[Path, typer.Argument(help='Python file: a STAGE = "..." line and functions whose docstrings '
+                                              "are their manuals (what they do, then When: ...).")],
+    base: Annotated[Path, typer.Option("--base", help="Base directory; a missing one starts from the task's "
+                                                      "bundled base, saved as version 1.")],
+    task: Task = "pursuit",
+    replace: Annotated[bool, typer.Option(help="Replace functions of the same name (in place) instead of "
+                                               "rejecting the clash.")] = False,
+) -> None:
+    """Verify human-written functions and save them as a new base version, or refuse with the
+    reasons (exit code 2) and leave the base untouched."""
+    from logicdistill.functions.verification import add_source
+    from logicdistill.tasks import get_task
+
+    try:
+        text = file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UserInputError(f"cannot read {file}: {exc}") from None
+    saved, report = add_source(base, get_task(task), text, str(file), replace_existing=replace)
+    for line in report.lines():
+        term.print(escape(line), highlight=False)  # reasons quote untrusted text
+    term.print(f"wrote {saved.task} base v{saved.version} ({len(saved.functions)} functions) to {base}")
+
+
+@base_app.command("build")
+def base_build(
+    out_dir: Annotated[Path, typer.Option("--out", help="Base directory to create or add a version to.")],
+    teacher: Annotated[str, typer.Option("--teacher", help="Teacher model id (part of every stored request).")],
+    teacher_base_url: Annotated[Optional[str], typer.Option(help="OpenAI-compatible base URL (default: OpenAI's); "
+                                                                 "key from LOGICDISTILL_API_KEY or OPENAI_API_KEY.")] = None,
+    task: Task = "pursuit",
+    store: Annotated[Optional[Path], typer.Option(help="Where exchanges are stored, keyed by request content "
+                                                       "(default: OUT/teacher-store).")] = None,
+    replay: Annotated[Optional[Path], typer.Option(help="Answer only from this store; never contact the endpoint.")] = None,
+    retries: Annotated[int, typer.Option(help="Follow-up requests per stage that feed verification errors back.")] = 2,
+    per_stage: Annotated[int, typer.Option(help="Functions to ask for per stage.")] = 3,
+) -> None:
+    """Let a teacher LLM write a verified base: every function checked, rejections fed back, every
+    exchange stored so the build replays offline (--replay)."""
+    from logicdistill.functions import load_base, save_base
+    from logicdistill.tasks import get_task
+    from logicdistill.teacher import TeacherClient, TeacherConfig, build_base
+
+    if per_stage < 1 or retries < 0:
+        raise UserInputError("--per-stage must be at least 1 and --retries at least 0")
+    task_obj = get_task(task)
+    if (out_dir / "CURRENT").is_file() and load_base(out_dir).task != task:
+        raise UserInputError(f"{out_dir} holds a {load_base(out_dir).task} base, not a {task} one")
+    store = store or out_dir / "teacher-store"
+    client = TeacherClient(TeacherConfig(teacher, teacher_base_url, store=store, replay=replay))
+
+    def show(outcome) -> None:
+        names = ", ".join(f.name for f in outcome.admitted) or "none"
+        term.print(f"stage {outcome.stage}: admitted {names}; {len(outcome.rejections)} rejection(s) in "
+                   f"{outcome.requests} request(s)", highlight=False)
+        for line in outcome.rejections:
+            term.print(f"  [dim]{escape(line)}[/]", highlight=False)  # reasons quote untrusted text
+
+    base, _ = build_base(client, task_obj, per_stage=per_stage, retries=retries, on_stage=show)
+    saved = save_base(base, out_dir)
+    source = f"replayed from {replay}" if replay else f"{client.requests} new request(s), exchanges in {store}"
+    term.print(f"wrote {task} base v{saved.version} ({len(saved.functions)} functions) to {out_dir}; {source}")
+
+
 @maps_app.command("list")
 def maps_list() -> None:
     """The bundled maps with their sizes."""
@@ -310,5 +448,5 @@ def main() -> None:
     try:
         app()
     except LogicDistillError as exc:
-        console.print(f"[bold red]error:[/] {exc}", highlight=False)
+        console.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False)
         sys.exit(2)

@@ -5,8 +5,9 @@ followed by an episode row. The episode row marks the episode complete, so an in
 resumes after the last complete episode and never keeps half an episode.
 
 Candidates are what the retriever really returned, in a seeded shuffled order, so the student
-learns to read manuals and previews rather than positions in a list. Splits are by map and seed:
-the test maps never appear in training, and every ``VAL_EVERY``-th training episode is validation.
+learns to read manuals and previews rather than positions in a list. Splits are by variant (a
+pursuit map) and seed: held-out variants never appear in training, and every ``VAL_EVERY``-th other
+episode is validation; a task with nothing to hold out (21 Points) tests on every fifth episode.
 """
 
 from __future__ import annotations
@@ -24,29 +25,26 @@ from logicdistill.agent.factory import AgentOptions, build_agent
 from logicdistill.agent.loop import stage_line
 from logicdistill.errors import UserInputError
 from logicdistill.evaluation.episodes import EpisodeResult, run_episode
-from logicdistill.tasks import get_task
-from logicdistill.tasks.pursuit.env import PursuitConfig, make_env
-from logicdistill.tasks.pursuit.maps import bundled_map_names
+from logicdistill.tasks.pursuit.env import PursuitEpisodes
 
-FORMAT = "logicdistill-data/1"
-TEST_MAPS = ("courtyard", "warehouse")
+FORMAT = "logicdistill-data/2"
 VAL_EVERY = 5
 Split = Literal["train", "val", "test"]
 
 
 class DataHeader(BaseModel):
     kind: Literal["header"] = "header"
-    format: Literal["logicdistill-data/1"] = FORMAT
+    format: Literal["logicdistill-data/2"] = FORMAT
     task: str
     instruction: str
     stage_lines: dict[str, str]  # stage name -> the stage line of every query and prompt
     actions: list[str]  # a unit's possible final actions (the KD answers)
     retriever: str
     top_k: int
-    evader: str
     seed: int
-    maps: list[str]
-    test_maps: list[str]
+    settings: dict[str, str]  # the game's: evader and step limit (pursuit), rule set (21 Points)
+    variants: list[str]  # where episodes were played: maps (pursuit), the rule set (21 Points)
+    held_out: list[str]  # variants whose episodes form the test split only
     base_fingerprint: str
     manuals: dict[str, str]  # function name -> manual text
 
@@ -54,7 +52,7 @@ class DataHeader(BaseModel):
 class DecisionRow(BaseModel):
     kind: Literal["decision"] = "decision"
     episode: int
-    map: str
+    variant: str
     split: Split
     step: int
     unit: int
@@ -64,35 +62,37 @@ class DecisionRow(BaseModel):
     previews: list[str]  # what each candidate would return (empty when forced)
     choice: str  # the teacher's
     forced: bool  # all candidates agreed; no selection was needed
-    action: str  # this unit's final action at this step (the KD target)
+    action: str  # this unit's final result at this step, as the KD student names it
 
 
 class EpisodeRow(BaseModel):
     kind: Literal["episode"] = "episode"
     episode: int
-    map: str
+    variant: str
     seed: int
     split: Split
     success: bool
     steps: int
 
 
-def split_of(map_name: str, episode: int, test_maps: list[str]) -> Split:
-    if map_name in test_maps:
+def split_of(variant: str, episode: int, held_out: list[str]) -> Split:
+    if variant in held_out or (not held_out and episode % VAL_EVERY == VAL_EVERY - 2):
         return "test"
     return "val" if episode % VAL_EVERY == VAL_EVERY - 1 else "train"
 
 
-def decision_rows(result: EpisodeResult, episode: int, split: Split, rng: np.random.Generator) -> list[DecisionRow]:
+def decision_rows(result: EpisodeResult, variant: str, episode: int, split: Split,
+                  rng: np.random.Generator) -> list[DecisionRow]:
     rows = []
     for step in result.trace:
+        final = {r.unit: str(r.result) for r in step.stages if r.stage == step.stages[-1].stage}
         for r in step.stages:
             order = rng.permutation(len(r.candidates))
             rows.append(DecisionRow(
-                episode=episode, map=result.map, split=split, step=r.step, unit=r.unit, stage=r.stage,
+                episode=episode, variant=variant, split=split, step=r.step, unit=r.unit, stage=r.stage,
                 state_text=r.state_text, candidates=[r.candidates[i] for i in order],
                 previews=[r.previews[r.candidates[i]] for i in order] if r.previews else [],
-                choice=r.choice, forced=r.forced, action=str(step.action[r.unit]),
+                choice=r.choice, forced=r.forced, action=final[r.unit],
             ))
     return rows
 
@@ -167,39 +167,37 @@ def _resume_point(path: Path, header: DataHeader) -> int:
     return len(done)
 
 
-def generate_data(out: str | Path, episodes: int, seed: int = 0, config: PursuitConfig | None = None,
-                  options: AgentOptions | None = None, maps: list[str] | None = None,
-                  test_maps: tuple[str, ...] = TEST_MAPS,
+def generate_data(out: str | Path, episodes: int, source: Any = None, seed: int = 0,
+                  options: AgentOptions | None = None,
                   on_episode: Callable[[EpisodeRow], None] | None = None) -> Path:
-    """Play ``episodes`` teacher games (resuming a partial file) and append their decisions."""
-    out, config, options = Path(out), config or PursuitConfig(), options or AgentOptions()
-    task, maps = get_task("pursuit"), maps or bundled_map_names()
-    unknown = [m for m in test_maps if m not in maps]
-    if unknown:
-        raise UserInputError(f"test maps {unknown} are not among the maps {maps}")
+    """Play ``episodes`` teacher games (resuming a partial file) and append their decisions.
+
+    ``source`` says where (``PursuitEpisodes``, the default, or ``TwentyOneEpisodes``): its task,
+    its variants (episode i plays variant i mod n), the held-out ones and the game settings."""
+    out, source, options = Path(out), source or PursuitEpisodes(), options or AgentOptions()
+    task = source.task()
     base = options.base or task.bundled_base()
     header = DataHeader(
         task=task.name, instruction=task.instruction,
         stage_lines={s.name: stage_line(s) for s in task.stages}, actions=list(task.actions),
-        retriever=options.retriever, top_k=options.top_k, evader=config.evader, seed=seed, maps=maps,
-        test_maps=list(test_maps), base_fingerprint=base.fingerprint,
+        retriever=options.retriever, top_k=options.top_k, seed=seed, settings=source.settings,
+        variants=list(source.variants), held_out=list(source.held_out), base_fingerprint=base.fingerprint,
         manuals={f.name: f.manual.text() for f in base.functions},
     )
     out.parent.mkdir(parents=True, exist_ok=True)
     start = _resume_point(out, header) if out.exists() else 0
     if start == 0:
         _write_lines(out, [header], "w")
-    envs: dict[str, Any] = {}
+    agents: dict[str, Any] = {}
     for episode in range(start, episodes):
-        name = maps[episode % len(maps)]
-        if name not in envs:
-            env = make_env(replace(config, map=name))
-            envs[name] = (env, build_agent("teacher", task, env, replace(options, base=base, seed=seed)))
-        env, agent = envs[name]
-        result = run_episode(env, agent, seed + episode, keep=True)
-        split = split_of(name, episode, list(test_maps))
-        rows = decision_rows(result, episode, split, np.random.default_rng([seed, episode]))
-        marker = EpisodeRow(episode=episode, map=name, seed=seed + episode, split=split,
+        variant = source.variants[episode % len(source.variants)]
+        env = source.make_env(variant)
+        if variant not in agents:
+            agents[variant] = build_agent("teacher", task, env, replace(options, base=base, seed=seed))
+        result = run_episode(env, agents[variant], seed + episode, keep=True)
+        split = split_of(variant, episode, list(source.held_out))
+        rows = decision_rows(result, variant, episode, split, np.random.default_rng([seed, episode]))
+        marker = EpisodeRow(episode=episode, variant=variant, seed=seed + episode, split=split,
                             success=result.success, steps=result.steps)
         _write_lines(out, [*rows, marker], "a")
         if on_episode:

@@ -15,7 +15,7 @@ from typing import Literal
 import numpy as np
 
 from logicdistill.distill.data import DataHeader, DecisionRow
-from logicdistill.student.prompts import action_prompt, candidate_listing, selection_prompt
+from logicdistill.student.prompts import action_prompt, selection_prompt
 
 Mode = Literal["ld", "kd"]
 
@@ -33,8 +33,7 @@ def make_examples(header: DataHeader, rows: list[DecisionRow], tokenizer, mode: 
         return [
             Example(
                 prompt=selection_prompt(tokenizer, header.instruction, header.stage_lines[r.stage], r.state_text,
-                                        candidate_listing(r.candidates, [header.manuals[n] for n in r.candidates],
-                                                          r.previews)),
+                                        [(n, header.manuals[n]) for n in r.candidates], r.previews),
                 candidates=r.candidates, answer=r.choice, outcomes=r.previews,
             )
             for r in rows if not r.forced

@@ -29,17 +29,17 @@ def read_run_config(run: str | Path) -> dict[str, Any]:
     return config
 
 
-def load_run_student(run: str | Path, mode: str | None = None):
+def load_run_student(run: str | Path, mode: str | None = None, dtype: str = "auto"):
     """The run's student with its adapter; ``mode`` (ld or kd) must match how it was trained."""
     config = read_run_config(run)
     trained = config["train"]["mode"]
     if mode is not None and trained != mode:
         raise UserInputError(f"{run} was trained with --mode {trained}; agent needs a --mode {mode} run")
-    return _load(str(Path(run).resolve()), config["train"]["student"])
+    return _load(str(Path(run).resolve()), config["train"]["student"], dtype)
 
 
 @lru_cache(maxsize=4)
-def _load(run: str, student: str | None):
+def _load(run: str, student: str | None, dtype: str):
     from logicdistill.student.model import load_student
 
-    return load_student(student, adapter=Path(run) / "adapter")
+    return load_student(student, adapter=Path(run) / "adapter", dtype=dtype)

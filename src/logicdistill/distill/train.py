@@ -15,6 +15,7 @@ import logging
 import shutil
 import time
 from dataclasses import asdict, dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -33,9 +34,9 @@ class TrainConfig:
 
     mode: Mode = "ld"  # ld: select functions; kd: imitate the teacher's actions
     student: str | None = None  # model path or id; None = bundled SmolLM2-135M-Instruct
-    max_examples: int = 320  # training examples drawn from the train split (the budget)
+    max_examples: int = 640  # training examples drawn from the train split (the budget)
     val_examples: int = 200  # validation examples scored after every epoch
-    epochs: int = 2
+    epochs: int = 1  # more distinct examples beat more passes over fewer at the same cost
     batch_size: int = 8
     learning_rate: float = 1e-3
     lora_r: int = 16
@@ -55,12 +56,13 @@ def lora_config(cfg: TrainConfig):
 
 def tokenize(examples: list[Example], tokenizer, max_length: int) -> tuple[list[dict[str, list[int]]], int]:
     """input_ids = prompt + answer; labels mask the prompt. Returns the rows and how many were too long."""
-    from logicdistill.student.prompts import answer_text
+    from logicdistill.student.prompts import answer_texts
 
     rows, skipped = [], 0
     for ex in examples:
         prompt = tokenizer(ex.prompt, add_special_tokens=False).input_ids
-        answer = tokenizer(answer_text(tokenizer, ex.answer), add_special_tokens=False).input_ids
+        text = answer_texts(tokenizer, ex.candidates)[ex.candidates.index(ex.answer)]
+        answer = tokenizer(text, add_special_tokens=False).input_ids
         if len(prompt) + len(answer) > max_length:
             skipped += 1
             continue
@@ -114,11 +116,12 @@ def fit(student, train_ex: list[Example], val_ex: list[Example], cfg: TrainConfi
     """LoRA SFT on prepared examples; saves ``adapter/``, ``metrics.json`` and the learning curve."""
     import torch
     from peft import get_peft_model
-    from transformers import DataCollatorForSeq2Seq, Trainer, TrainerCallback, TrainingArguments
+    from transformers import TrainerCallback, TrainingArguments
 
     from logicdistill.student.model import Student
 
     tokenizer = student.tokenizer
+    AnswerLossTrainer = _answer_loss_trainer()
     train_rows, skipped = tokenize(train_ex, tokenizer, cfg.max_length)
     model = get_peft_model(student.model, lora_config(cfg))
     history: list[dict[str, Any]] = []
@@ -141,9 +144,10 @@ def fit(student, train_ex: list[Example], val_ex: list[Example], cfg: TrainConfi
         warmup_steps=min(5, len(train_rows) // cfg.batch_size), logging_steps=1, save_steps=cfg.save_steps,
         save_total_limit=2, bf16=use_cpu or torch.cuda.is_available() and torch.cuda.is_bf16_supported(),
         use_cpu=use_cpu, report_to="none", seed=cfg.seed, dataloader_num_workers=0,
+        train_sampling_strategy="group_by_length",  # batches of similar length: less padding to compute
     )
-    trainer = Trainer(model=model, args=args, train_dataset=train_rows, callbacks=[ValidationAccuracy()],
-                      data_collator=DataCollatorForSeq2Seq(tokenizer, padding=True, label_pad_token_id=-100))
+    trainer = AnswerLossTrainer(model=model, args=args, train_dataset=train_rows, callbacks=[ValidationAccuracy()],
+                                data_collator=partial(left_pad, pad_id=tokenizer.pad_token_id))
     checkpoint = resume and any((out / "checkpoints").glob("checkpoint-*"))
     start = time.perf_counter()
     trainer.train(resume_from_checkpoint=True if checkpoint else None)
@@ -159,6 +163,50 @@ def fit(student, train_ex: list[Example], val_ex: list[Example], cfg: TrainConfi
     plot_learning_curve(metrics, out / "learning_curve.png")
     shutil.rmtree(out / "checkpoints", ignore_errors=True)
     return metrics
+
+
+def left_pad(rows: list[dict[str, list[int]]], pad_id: int) -> dict[str, Any]:
+    """A batch with every row ending in the last column, so all answer tokens sit in the last few
+    columns; positions count from each row's first real token, as when the scorer reads it alone."""
+    import torch
+
+    width = max(len(r["input_ids"]) for r in rows)
+    ids = torch.full((len(rows), width), pad_id, dtype=torch.long)
+    labels = torch.full((len(rows), width), -100, dtype=torch.long)
+    mask = torch.zeros((len(rows), width), dtype=torch.long)
+    positions = torch.zeros((len(rows), width), dtype=torch.long)
+    for i, r in enumerate(rows):
+        n = len(r["input_ids"])
+        ids[i, width - n:] = torch.tensor(r["input_ids"])
+        labels[i, width - n:] = torch.tensor(r["labels"])
+        mask[i, width - n:] = 1
+        positions[i, width - n:] = torch.arange(n)
+    return {"input_ids": ids, "attention_mask": mask, "position_ids": positions, "labels": labels}
+
+
+def _answer_loss_trainer():
+    from transformers import Trainer
+
+    class AnswerLossTrainer(Trainer):
+        """Projects onto the vocabulary only the columns that predict answer tokens (with left
+        padding, the last few): the full projection over a 350-token prompt costs about a fifth
+        of a training step and most of its memory, for logits the loss never reads."""
+
+        def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
+            import torch
+
+            labels = inputs.pop("labels")  # [batch, seq]
+            first = int((labels != -100).any(0).nonzero()[0])  # first column holding an answer token
+            keep = labels.shape[1] - first + 1  # that column's predecessor predicts it
+            outputs = model(**inputs, logits_to_keep=keep)
+            logits = outputs.logits[:, :-1].float()  # [batch, keep - 1, vocab]
+            loss = torch.nn.functional.cross_entropy(
+                logits.reshape(-1, logits.shape[-1]), labels[:, first:].reshape(-1), ignore_index=-100,
+                reduction="sum")
+            loss = loss / (num_items_in_batch if num_items_in_batch is not None else (labels != -100).sum())
+            return (loss, outputs) if return_outputs else loss
+
+    return AnswerLossTrainer
 
 
 def _save_adapter(model, out: Path) -> None:

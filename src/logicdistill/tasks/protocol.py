@@ -12,6 +12,7 @@ class Task(Protocol):
     instruction: str  # the rules in words: the first line of every retrieval query and prompt
     stages: tuple[Stage, ...]
     actions: tuple[str, ...]  # a unit's possible final actions, named by KD and zero-shot students
+    min_gain: float  # how much better (in the demonstrator's score units) a function must be to leave a default
 
     def bundled_base(self) -> FunctionBase:
         """The function base shipped with the package."""
@@ -25,8 +26,9 @@ class Task(Protocol):
     def state_text(self, state: Any, unit: int, results: dict[str, Any]) -> str:
         """Compact, deterministic text of the state (and earlier stages' results) for models."""
 
-    def result_text(self, stage: Stage, result: Any, state: Any, unit: int) -> str:
-        """A stage result in a few words, as shown to models next to each candidate."""
+    def result_text(self, stage: Stage, result: Any, state: Any, unit: int, results: dict[str, Any]) -> str:
+        """A stage result in a few words, as shown to models next to each candidate; ``results``
+        holds this unit's results from the earlier stages of this step."""
 
     def check_result(self, stage: Stage, result: Any, state: Any, unit: int) -> Any:
         """The result normalised, or ``FunctionError`` if the stage cannot accept it."""
@@ -36,3 +38,7 @@ class Task(Protocol):
 
     def to_action(self, state: Any, results: dict[int, dict[str, Any]]) -> Any:
         """The environment action from every unit's final results."""
+
+    def demonstrator(self, base: FunctionBase, env: Any, horizon: int) -> Any:
+        """The offline teacher's scorer of candidate functions (see ``agent.selectors.Demonstrator``);
+        ``horizon`` bounds any simulated look-ahead."""

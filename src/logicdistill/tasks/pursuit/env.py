@@ -7,7 +7,7 @@ takes the pursuers' moves and lets the evader policy answer simultaneously.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -96,3 +96,39 @@ def make_env(config: PursuitConfig) -> PursuitEnv:
     else:
         raise UserInputError(f"unknown evader {config.evader!r}; choose from {', '.join([*EVADER_POLICIES, 'llm'])}")
     return PursuitEnv(grid, policy, config.n_pursuers, config.n_evaders, config.max_steps, config.fixed_starts)
+
+
+TEST_MAPS = ("courtyard", "warehouse")  # never in training data: the held-out maps of every comparison
+
+
+@dataclass(frozen=True)
+class PursuitEpisodes:
+    """Where distillation episodes are played: the maps (episode i on map i mod n), the maps held
+    out as the test split, and the game settings."""
+
+    config: PursuitConfig = field(default_factory=PursuitConfig)
+    variants: tuple[str, ...] = ()  # maps; empty: every bundled map
+    held_out: tuple[str, ...] = TEST_MAPS
+
+    def __post_init__(self) -> None:
+        from logicdistill.tasks.pursuit.maps import bundled_map_names
+
+        if not self.variants:
+            object.__setattr__(self, "variants", tuple(bundled_map_names()))
+        unknown = [m for m in self.held_out if m not in self.variants]
+        if unknown:
+            raise UserInputError(f"test maps {unknown} are not among the maps {list(self.variants)}")
+
+    def task(self):
+        from logicdistill.tasks.pursuit.task import PursuitTask
+
+        return PursuitTask()
+
+    def make_env(self, variant: str) -> "PursuitEnv":
+        from dataclasses import replace
+
+        return make_env(replace(self.config, map=variant))
+
+    @property
+    def settings(self) -> dict[str, str]:
+        return {"evader": self.config.evader, "max_steps": str(self.config.max_steps)}

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from importlib import resources
 from typing import Any
 
 from logicdistill.errors import FunctionError
-from logicdistill.functions import FunctionBase, Provenance, Stage, Verification, functions_from_source
+from logicdistill.functions import FunctionBase, Stage
+from logicdistill.functions.source import bundled_base
 from logicdistill.tasks.pursuit.maps import MOVES
 from logicdistill.tasks.pursuit.rules import PursuitState
 from logicdistill.tasks.pursuit.view import PursuitView
@@ -25,6 +25,7 @@ class PursuitTask:
     name = "pursuit"
     stages = STAGES
     actions = tuple(MOVES)  # one pursuer's possible actions: what a KD student names
+    min_gain = 10.0  # rollout score: a capture is worth 1000 (demonstrator.CAPTURE_VALUE)
     instruction = (
         "You move one blue pursuer of a team on a grid with walls. The team must catch every orange "
         "evader before the step limit by landing on its cell or swapping cells with it. d: path "
@@ -32,14 +33,7 @@ class PursuitTask:
     )
 
     def bundled_base(self) -> FunctionBase:
-        folder = resources.files("logicdistill.tasks.pursuit") / "base"
-        specs = []
-        for stage in STAGES:
-            source = (folder / f"{stage.name}.py").read_text(encoding="utf-8")
-            specs += functions_from_source(
-                source, Provenance(kind="bundled"), Verification(status="trusted"), origin=f"bundled:{stage.name}.py"
-            )
-        return FunctionBase(task=self.name, functions=tuple(specs), note="bundled pursuit base")
+        return bundled_base("logicdistill.tasks.pursuit", self.name, STAGES)
 
     def units(self, state: PursuitState) -> list[int]:
         return list(range(len(state.pursuers)))
@@ -48,31 +42,39 @@ class PursuitTask:
         return PursuitView(state, unit, plan, previous)
 
     def state_text(self, state: PursuitState, unit: int, results: dict[str, Any]) -> str:
-        """Four short lines; ``d`` path distance from me, ``terr`` territory, ``exits`` free neighbours."""
+        """Short lines, no coordinates: every token is latency for the student, and a small model
+        reads distances (``d``), territory (``terr``) and free neighbours (``exits``) better than
+        cells. The results line is last, so the lines before it are the same at every stage."""
         grid, me = state.grid, state.pursuers[unit]
-        open_moves = " ".join(m[0].upper() for m, (dr, dc) in MOVES.items()
-                              if m != "stay" and grid.is_free((me[0] + dr, me[1] + dc)))
-        mates = ", ".join(f"P{i} {_cell(p)} d{grid.distance(me, p)}" for i, p in enumerate(state.pursuers) if i != unit)
+        open_moves = "".join(m[0].upper() for m, (dr, dc) in MOVES.items()
+                             if m != "stay" and grid.is_free((me[0] + dr, me[1] + dc)))
+        mates = ", ".join(f"P{i} d{grid.distance(me, p)}" for i, p in enumerate(state.pursuers) if i != unit)
         view = PursuitView(state, unit, {}, {})
         evaders = ", ".join(
-            f"E{i} {_cell(e)} d{grid.distance(me, e)} terr{len(view.territory(i))} exits{len(grid.neighbours[e])}"
+            f"E{i} d{grid.distance(me, e)} terr{len(view.territory(i))} exits{len(grid.neighbours[e])}"
             for i, e in state.active_evaders.items()
         )
-        lines = [f"t {state.step}/{state.max_steps}. me P{unit} {_cell(me)} open {open_moves or '-'}",
+        lines = [f"t {state.step}/{state.max_steps}, me P{unit} open {open_moves or '-'}",
                  f"mates {mates or '-'}", f"evaders {evaders or '-'}"]
         if "target" in results:
             chosen = f"target E{results['target']}"
             if "goal" in results:
-                chosen += f", goal {_cell(results['goal'])} d{grid.distance(me, results['goal'])}"
+                chosen += f", goal {self._goal_text(state, unit, results['target'], results['goal'])}"
             lines.append(chosen)
         return "\n".join(lines)
 
-    def result_text(self, stage: Stage, result: Any, state: PursuitState, unit: int) -> str:
+    def result_text(self, stage: Stage, result: Any, state: PursuitState, unit: int, results: dict[str, Any]) -> str:
         if stage.name == "target":
             return f"E{result}"
         if stage.name == "strategy":
-            return f"goal {_cell(result)} d{state.grid.distance(state.pursuers[unit], result)}"
+            return self._goal_text(state, unit, results["target"], result)
         return str(result)
+
+    @staticmethod
+    def _goal_text(state: PursuitState, unit: int, target: int, goal: tuple[int, int]) -> str:
+        """A goal as its path distance from me and from the target evader: ``d5 e2``."""
+        evader = state.evaders[target]
+        return f"d{state.grid.distance(state.pursuers[unit], goal)} e{state.grid.distance(goal, evader)}"
 
     def check_result(self, stage: Stage, result: Any, state: PursuitState, unit: int) -> Any:
         if stage.name == "target":
@@ -99,6 +101,11 @@ class PursuitTask:
 
     def to_action(self, state: PursuitState, results: dict[int, dict[str, Any]]) -> tuple[str, ...]:
         return tuple(results[u]["move"] for u in self.units(state))
+
+    def demonstrator(self, base: FunctionBase, env: Any, horizon: int):
+        from logicdistill.tasks.pursuit.demonstrator import PursuitDemonstrator
+
+        return PursuitDemonstrator(self, base, env.evader_policy, horizon)
 
 
 def _cell(cell: tuple[int, int]) -> str:
