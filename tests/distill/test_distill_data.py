@@ -97,3 +97,10 @@ def test_twentyone_hands_are_recorded_with_the_rule_set_and_every_fifth_hand_tes
     assert {r.stage for r in rows} <= {"estimate", "decide"} and rows
     assert all(r.action in ("hit", "stick") for r in rows)  # the KD target: the hand's move
     assert "natural" in header.instruction
+    # hands repeat: distinct() keeps one row per decision, with every distinct decision present
+    from logicdistill.distill.examples import distinct
+
+    once = distinct(rows, "ld")
+    assert len(once) < len(rows)
+    key = lambda r: (r.stage, r.state_text, frozenset(r.candidates), r.choice)  # noqa: E731
+    assert len({key(r) for r in once}) == len(once) and {key(r) for r in once} == {key(r) for r in rows}

@@ -130,25 +130,32 @@ class LDAgent:
         return out
 
     def _stage(self, stage: Stage, work: list[_StepWork]) -> None:
-        """One stage for every unit of every episode: retrieve, preview, select where it matters, execute."""
+        """One stage for every unit of every episode: retrieve, preview, select where it matters, execute.
+
+        A candidate whose preview fails (it raises, or its result breaks the stage's contract or a
+        rule in force) is not offered unless every candidate fails: the selector, a model that
+        cannot know a new rule's consequences, then never picks a function the code already knows
+        to be wrong."""
         slots = [(w, u) for w in work for u in self.task.units(w.state)]
         texts = [self.task.state_text(w.state, u, w.plan[u]) for w, u in slots]
         t0 = time.perf_counter()
         hits = self.retriever.search([make_query(self.task, stage, t) for t in texts], stage.name, self.top_k)
         retrieve_ms = (time.perf_counter() - t0) * 1000 / len(slots)
         previews = [self._previews(stage, w, u, [n for n, _ in h]) for (w, u), h in zip(slots, hits)]
+        offered = [[n for n, _ in h if previews[i][n][1] is None] or [n for n, _ in h] for i, h in enumerate(hits)]
         requests = {  # candidates in base order: equal sets give equal prompts, whose reading a model reuses
-            i: SelectionRequest(stage, texts[i], [self.base.get(n) for n in sorted((n for n, _ in h), key=self.rank.get)],
+            i: SelectionRequest(stage, texts[i], [self.base.get(n) for n in sorted(offered[i], key=self.rank.get)],
                                 Decision(w.state, u, w.plan[u], **w.decision),
-                                {n: self.task.result_text(stage, r, w.state, u, w.plan[u]) for n, r in previews[i].items()})
-            for i, ((w, u), h) in enumerate(zip(slots, hits))
-            if len({repr(r) for r in previews[i].values()}) > 1  # the choice changes the outcome: ask the selector
+                                {n: self.task.result_text(stage, previews[i][n][0], w.state, u, w.plan[u])
+                                 for n in offered[i]})
+            for i, (w, u) in enumerate(slots)
+            if len({repr(previews[i][n][0]) for n in offered[i]}) > 1  # the choice changes the outcome: ask
         }
         t0 = time.perf_counter()
         selections = dict(zip(requests, self.selector.select_batch(list(requests.values())))) if requests else {}
         select_ms = (time.perf_counter() - t0) * 1000 / max(1, len(requests))
         for i, ((w, u), h) in enumerate(zip(slots, hits)):
-            sel = selections.get(i, Selection(min((n for n, _ in h), key=self.rank.get)))  # forced: the default
+            sel = selections.get(i, Selection(min(offered[i], key=self.rank.get)))  # forced: the default
             w.choices[u][stage.name] = sel.choice
             t0 = time.perf_counter()
             result, error = execute_stage(self.task, self.base, w.state, stage, u, sel.choice, w.plan, w.memory.results)
@@ -157,15 +164,18 @@ class LDAgent:
                 step=getattr(w.state, "step", 0), unit=u, stage=stage.name, candidates=[n for n, _ in h],
                 retrieval_scores=[round(sc, 4) for _, sc in h], choice=sel.choice, result=result,
                 probabilities=sel.probabilities, outcomes=sel.outcomes, error=error, forced=i not in requests,
-                previews=requests[i].previews if i in requests else {}, retrieve_ms=retrieve_ms,
-                select_ms=select_ms if i in requests else 0.0, execute_ms=(time.perf_counter() - t0) * 1000,
-                state_text=texts[i],
+                previews=requests[i].previews if i in requests else {},
+                rejected={n: e for n, (_, e) in previews[i].items() if e is not None and n not in offered[i]},
+                retrieve_ms=retrieve_ms, select_ms=select_ms if i in requests else 0.0,
+                execute_ms=(time.perf_counter() - t0) * 1000, state_text=texts[i],
             ))
 
-    def _previews(self, stage: Stage, work: _StepWork, unit: int, names: list[str]) -> dict[str, Any]:
-        """What each candidate would return now, given what is decided so far. Candidates that all
-        agree make the selection moot, so the selector (the costly model) is skipped."""
-        return {n: execute_stage(self.task, self.base, work.state, stage, unit, n, work.plan, work.memory.results)[0]
+    def _previews(self, stage: Stage, work: _StepWork, unit: int,
+                  names: list[str]) -> dict[str, tuple[Any, str | None]]:
+        """What each candidate would return now, given what is decided so far, and its error if it
+        failed. Candidates that all agree make the selection moot, so the selector (the costly
+        model) is skipped."""
+        return {n: execute_stage(self.task, self.base, work.state, stage, unit, n, work.plan, work.memory.results)
                 for n in names}
 
 

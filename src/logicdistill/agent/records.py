@@ -20,6 +20,7 @@ class StageRecord:
     error: str | None = None  # the function raised or returned something invalid
     forced: bool = False  # every candidate returned the same result, so no selector was asked
     previews: dict[str, str] = field(default_factory=dict)  # candidate -> what it would return
+    rejected: dict[str, str] = field(default_factory=dict)  # candidates not offered: their preview failed, why
     retrieve_ms: float = 0.0
     select_ms: float = 0.0
     execute_ms: float = 0.0

@@ -285,6 +285,32 @@ def train(
               f"validation accuracy {metrics['val_accuracy']:.3f})")
 
 
+@app.command()
+def serve(
+    run: Run = None,
+    student: Annotated[Optional[str], typer.Option(help="Model folder or id (default: bundled SmolLM2-135M).")] = None,
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    dtype: StudentDtype = "auto",
+    max_tokens: Annotated[int, typer.Option(help="Most tokens one reply may generate; requests asking for more "
+                                                 "are capped.")] = 1024,
+    served_model_name: Annotated[Optional[str], typer.Option(help="Model id clients use (default: the run "
+                                                                  "folder's name or the model as given).")] = None,
+) -> None:
+    """Serve a student over an OpenAI-compatible API (/v1/models, /v1/chat/completions) plus
+    /v1/select, which selects a function exactly as the in-process LD agent does."""
+    from logicdistill.serve import check_port, load_served_student, serve as run_server
+
+    if max_tokens < 1:
+        raise UserInputError("--max-tokens must be at least 1")
+    check_port(host, port)
+    with console.status("loading the student"):
+        model, model_id = load_served_student(run, student, dtype)
+    model_id = served_model_name or model_id
+    term.print(f"serving {model_id} at http://{host}:{port}/v1 (models, chat/completions, select)", highlight=False)
+    run_server(model, model_id, host, port, max_tokens)
+
+
 @base_app.command("show")
 def base_show(
     path: Annotated[Optional[Path], typer.Argument(help="Base directory (default: the task's bundled base).")] = None,
@@ -442,11 +468,83 @@ def maps_show(spec: Annotated[str, typer.Argument(help="Bundled name, file path,
     term.print(resolve_map(spec).text(), highlight=False, end="")
 
 
+@app.command()
+def emergency(
+    task: Task = "pursuit",
+    list_: Annotated[bool, typer.Option("--list", help="Print the task's scenarios, one per line, name first.")] = False,
+    scenario: Annotated[Optional[str], typer.Option(help="Scenario name (see --list).")] = None,
+    agent: Agent = "teacher",
+    run: Run = None,
+    kd_run: Annotated[Optional[Path], typer.Option(help="A KD run, measured under both rules for comparison.")] = None,
+    episodes: Annotated[int, typer.Option(help="Games per measurement (21 Points: Monte Carlo hands; the "
+                                               "regret is exact).")] = 20,
+    map: Annotated[Optional[list[str]], typer.Option(help="Pursuit map(s); repeat the option. Default: all.")] = None,
+    evader: Evader = "smart",
+    seed: Seed = 0,
+    parallel: Annotated[int, typer.Option(help="Pursuit games played in lock step, their decisions batched.")] = 8,
+    base: BasePath = None,
+    base_out: Annotated[Optional[Path], typer.Option(help="Base directory the new version is written to "
+                                                          "(default: runs/emergency/TASK-SCENARIO/base).")] = None,
+    teacher: Annotated[Optional[str], typer.Option("--teacher", help="Teacher model that writes the new functions "
+                                                                     "(default: the shipped reference ones).")] = None,
+    teacher_base_url: Annotated[Optional[str], typer.Option(help="OpenAI-compatible base URL of the teacher.")] = None,
+    store: Annotated[Optional[Path], typer.Option(help="Teacher exchange store (default: BASE_OUT/teacher-store).")] = None,
+    replay: Annotated[Optional[Path], typer.Option(help="Answer the teacher from this store only (offline).")] = None,
+    retries: Annotated[int, typer.Option(help="Teacher follow-ups that feed verification errors back.")] = 2,
+    retriever: Retriever = "dense",
+    top_k: TopK = 5,
+    dtype: StudentDtype = "auto",
+    json: Annotated[Optional[Path], typer.Option("--json", help="Write the report as JSON.")] = None,
+) -> None:
+    """Switch a new rule on, measure the agent with the stale base, add verified new functions as a
+    new base version, and measure the same agent again (no retraining)."""
+    from logicdistill.emergency import Trial, get_scenario, run_emergency, scenarios
+    from logicdistill.evaluation.run import write_json
+
+    if list_:
+        for s in scenarios(task):
+            term.print(f"{s.name}  {s.rule}", highlight=False, markup=False, soft_wrap=True)
+        return
+    if scenario is None:
+        raise UserInputError("pass --scenario NAME (see `logicdistill emergency --task TASK --list`)")
+    chosen = get_scenario(task, scenario)
+    if episodes < 1 or parallel < 1 or retries < 0:
+        raise UserInputError("--episodes and --parallel must be at least 1, --retries at least 0")
+    base_out = base_out or Path("runs") / "emergency" / f"{task}-{scenario}" / "base"
+    client = None
+    if teacher or replay:
+        from logicdistill.teacher import TeacherClient, TeacherConfig
+
+        if not teacher:
+            raise UserInputError("--replay needs --teacher (the model id is part of every stored request)")
+        client = TeacherClient(TeacherConfig(teacher, teacher_base_url, store=store or base_out / "teacher-store",
+                                             replay=replay))
+    options = replace(_options(base, retriever, top_k, seed, run), dtype=dtype)
+    trial = Trial(episodes=episodes, seed=seed, maps=tuple(map or ()), evader=evader, parallel=parallel)
+    with console.status(f"{scenario}: starting") as status:
+        report = run_emergency(chosen, agent, options, trial, base_out, client, retries, kd_run,
+                               on_phase=lambda label: status.update(f"{scenario}: {label}"))
+    metric = report["metric"]
+    table = Table("agent", "normal rules", "new rule, stale base", "new rule, new functions",
+                  title=f"{scenario}: {metric} (no retraining); new base v{report['base_version']} in {base_out}")
+    rows = [(agent, report), *([("teacher", report["teacher"])] if agent != "teacher" else [])]
+    for name, phases in rows:
+        table.add_row(name, *(f"{phases[p][metric]:.3g}" for p in ("normal", "before", "after")))
+    if report["kd"]:
+        table.add_row("kd", f"{report['kd']['normal'][metric]:.3g}", f"{report['kd']['under_rule'][metric]:.3g}", "-")
+    term.print(table)
+    term.print("added: " + ", ".join(f"{f['name']} ({f['stage']}, {f['provenance']['kind']})"
+                                     for f in report["added_functions"]), highlight=False)
+    if json:
+        write_json(json, report)
+        term.print(f"report: {json}")
+
+
 def main() -> None:
     """Console entry point: user errors become one clear line and exit code 2."""
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     try:
         app()
     except LogicDistillError as exc:
-        console.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False)
+        console.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
         sys.exit(2)

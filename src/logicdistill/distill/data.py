@@ -58,7 +58,7 @@ class DecisionRow(BaseModel):
     unit: int
     stage: str
     state_text: str
-    candidates: list[str]  # shuffled
+    candidates: list[str]  # the offered ones (retrieved, less those whose preview failed), shuffled
     previews: list[str]  # what each candidate would return (empty when forced)
     choice: str  # the teacher's
     forced: bool  # all candidates agreed; no selection was needed
@@ -87,11 +87,12 @@ def decision_rows(result: EpisodeResult, variant: str, episode: int, split: Spli
     for step in result.trace:
         final = {r.unit: str(r.result) for r in step.stages if r.stage == step.stages[-1].stage}
         for r in step.stages:
-            order = rng.permutation(len(r.candidates))
+            offered = [c for c in r.candidates if c not in r.rejected]
+            order = rng.permutation(len(offered))
             rows.append(DecisionRow(
                 episode=episode, variant=variant, split=split, step=r.step, unit=r.unit, stage=r.stage,
-                state_text=r.state_text, candidates=[r.candidates[i] for i in order],
-                previews=[r.previews[r.candidates[i]] for i in order] if r.previews else [],
+                state_text=r.state_text, candidates=[offered[i] for i in order],
+                previews=[r.previews[offered[i]] for i in order] if r.previews else [],
                 choice=r.choice, forced=r.forced, action=final[r.unit],
             ))
     return rows

@@ -46,6 +46,20 @@ def make_examples(header: DataHeader, rows: list[DecisionRow], tokenizer, mode: 
     ]
 
 
+def distinct(rows: list[DecisionRow], mode: Mode) -> list[DecisionRow]:
+    """The rows with repeats of the same decision (stage, state, candidate set, answer) dropped,
+    first kept. In 21 Points a few hundred states recur thousands of times, so without this the
+    training budget would go to the commonest hands and the rare states where the teacher leaves a
+    default, the logic to learn, would barely appear; in pursuit almost every state is new."""
+    seen, out = set(), []
+    for r in rows:
+        key = (r.stage, r.state_text, frozenset(r.candidates), r.choice if mode == "ld" else r.action)
+        if key not in seen:
+            seen.add(key)
+            out.append(r)
+    return out
+
+
 def sample(examples: list[Example], limit: int | None, seed: int) -> list[Example]:
     """At most ``limit`` examples, drawn without replacement (the training budget)."""
     if limit is None or len(examples) <= limit:

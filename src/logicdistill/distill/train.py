@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from logicdistill.distill.data import read_data
-from logicdistill.distill.examples import Example, Mode, accuracy, make_examples, sample
+from logicdistill.distill.examples import Example, Mode, accuracy, distinct, make_examples, sample
 from logicdistill.distill.runs import RUN_FORMAT
 from logicdistill.errors import UserInputError
 from logicdistill.functions.base import atomic_write_text
@@ -98,9 +98,10 @@ def train(data_path: str | Path, out: str | Path, cfg: TrainConfig, resume: bool
     header, rows, _ = read_data(data_path)
     _prepare_run(out, resume)
     student = load_student(cfg.student)
-    examples = {split: sample(make_examples(header, [r for r in rows if r.split == split], student.tokenizer, cfg.mode),
-                              limit, cfg.seed)
-                for split, limit in (("train", cfg.max_examples), ("val", cfg.val_examples))}
+    train_rows = distinct([r for r in rows if r.split == "train"], cfg.mode)  # the budget buys distinct decisions
+    examples = {"train": sample(make_examples(header, train_rows, student.tokenizer, cfg.mode), cfg.max_examples, cfg.seed),
+                "val": sample(make_examples(header, [r for r in rows if r.split == "val"], student.tokenizer, cfg.mode),
+                              cfg.val_examples, cfg.seed)}  # validation keeps the real frequencies
     if not examples["train"]:
         raise UserInputError(f"{data_path} has no training examples for mode {cfg.mode}; generate more episodes")
     metrics = fit(student, examples["train"], examples["val"], cfg, out, resume)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import statistics
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -22,6 +23,8 @@ class EpisodeResult:
     selector_ms: list[float]  # per stage decision that needed the selector (LD agents only)
     function_errors: int
     map: str = ""
+    selected: Counter = field(default_factory=Counter)  # function name -> times the selector chose it
+    forced: Counter = field(default_factory=Counter)  # function name -> times it ran as the moot default
     trace: list[StepRecord] = field(default_factory=list)
     states: list[Any] = field(default_factory=list)
 
@@ -38,6 +41,8 @@ class _Episode:
         self.stage_ms: list[float] = []
         self.selector_ms: list[float] = []
         self.errors = 0
+        self.selected: Counter = Counter()
+        self.forced: Counter = Counter()
         self.done = False
 
     def step(self, action: Any, record: StepRecord) -> None:
@@ -51,6 +56,8 @@ class _Episode:
             units = max(1, len(action)) if isinstance(action, (tuple, list)) else 1
             self.stage_ms += [record.decision_ms / units] * units
         self.errors += sum(s.error is not None for s in record.stages)
+        for s in record.stages:
+            (self.forced if s.forced else self.selected)[s.choice] += 1
         if self.keep:
             self.trace.append(record)
             self.states.append(self.state)
@@ -59,7 +66,7 @@ class _Episode:
         s = self.state
         return EpisodeResult(self.seed, bool(s.success), s.step, int(sum(getattr(s, "captured", ()))),
                              self.decision_ms, self.stage_ms, self.selector_ms, self.errors,
-                             self.info.get("map", ""), self.trace, self.states)
+                             self.info.get("map", ""), self.selected, self.forced, self.trace, self.states)
 
 
 def run_episode(env: Any, agent: Any, seed: int, keep: bool = False,
@@ -114,6 +121,11 @@ def run_episodes(env_for: Callable[[int], Any], agent: Any, seeds: list[int], pa
     return [results[i] for i in range(len(seeds))]
 
 
+def function_choices(selected: Counter, forced: Counter) -> dict[str, dict[str, int]]:
+    """How often each function ran: chosen by the selector, or as the default of a moot choice."""
+    return {name: {"selected": selected[name], "forced": forced[name]} for name in sorted(selected | forced)}
+
+
 def summarise(results: list[EpisodeResult], agent: str, task: str, **extra: Any) -> dict[str, Any]:
     """The JSON summary of ``logicdistill eval``; medians and p95, since machines are noisy."""
     steps_ms = [ms for r in results for ms in r.decision_ms]
@@ -133,6 +145,8 @@ def summarise(results: list[EpisodeResult], agent: str, task: str, **extra: Any)
         "selector_ms_median": statistics.median(selector_ms) if selector_ms else None,
         "selector_calls_share": len(selector_ms) / len(stage_ms) if selector_ms else 0.0,
         "function_errors": sum(r.function_errors for r in results),
+        "function_choices": function_choices(sum((r.selected for r in results), Counter()),
+                                             sum((r.forced for r in results), Counter())),
         "per_episode": [
             {"map": r.map, "seed": r.seed, "success": r.success, "steps": r.steps, "captures": r.captures}
             for r in results

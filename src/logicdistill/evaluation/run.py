@@ -13,9 +13,9 @@ import numpy as np
 from logicdistill.agent.factory import AgentOptions, build_agent
 from logicdistill.evaluation.episodes import EpisodeResult, run_episode, run_episodes, summarise
 from logicdistill.functions.base import atomic_write_text
-from logicdistill.tasks import get_task
 from logicdistill.tasks.pursuit.env import PursuitConfig, make_env
 from logicdistill.tasks.pursuit.maps import bundled_map_names
+from logicdistill.tasks.pursuit.task import PursuitTask
 
 
 def benchmark_maps() -> list[str]:
@@ -25,7 +25,7 @@ def benchmark_maps() -> list[str]:
 
 def play(agent_name: str, config: PursuitConfig, seed: int, options: AgentOptions,
          on_step: Callable[[Any, Any], None] | None = None) -> EpisodeResult:
-    task = get_task("pursuit")
+    task = PursuitTask(config.emergency)
     env = make_env(config)
     agent = build_agent(agent_name, task, env, replace(options, seed=seed))
     return run_episode(env, agent, seed, keep=True, on_step=on_step)
@@ -37,7 +37,7 @@ def evaluate(agent_name: str, config: PursuitConfig, maps: list[str], episodes: 
     """``episodes`` games spread round-robin over ``maps``; game i uses seed ``seed + i``, so its
     starts (unless fixed) and every evader tie-break come from that seed. ``parallel`` games
     advance together so the student scores their decisions in shared batches."""
-    task = get_task("pursuit")
+    task = PursuitTask(config.emergency)
     env_for = lambda i: make_env(replace(config, map=maps[i % len(maps)]))  # noqa: E731
     agent = build_agent(agent_name, task, env_for(0), replace(options, seed=seed))
     start = time.perf_counter()
@@ -54,7 +54,8 @@ def evaluate(agent_name: str, config: PursuitConfig, maps: list[str], episodes: 
 
 
 def selection_accuracy(agent_name: str, options: AgentOptions, data: Path | None, limit: int) -> dict[str, Any]:
-    """Agreement with the teacher's choices on held-out (test-split) states, for selectors.
+    """Agreement with the teacher's choices on held-out (test-split) states, for selectors (none
+    with ``limit`` 0).
 
     ``selection_accuracy`` counts the same function name; ``selection_accuracy_equivalent`` also
     counts a different function that returns the same result in that state.
@@ -64,7 +65,7 @@ def selection_accuracy(agent_name: str, options: AgentOptions, data: Path | None
     from logicdistill.distill.runs import read_run_config
 
     none = {"selection_accuracy": None, "selection_accuracy_equivalent": None, "selection_examples": 0}
-    if agent_name not in ("ld", "zero-shot-ld", "random"):
+    if agent_name not in ("ld", "zero-shot-ld", "random") or limit < 1:
         return none
     if data is None and options.run is not None:
         data = Path(read_run_config(options.run)["data"])

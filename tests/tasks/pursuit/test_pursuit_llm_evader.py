@@ -4,56 +4,31 @@ The server is a scripted stand-in for a chat model (a paid or remote model canno
 client, the HTTP round trip, the reply parsing and the fallback are all real.
 """
 
-import socket
-import threading
-import time
-
 import numpy as np
 import pytest
-import uvicorn
-from fastapi import FastAPI
 
 from logicdistill.errors import EndpointError
 from logicdistill.tasks.pursuit.llm_evader import LLMEvader
 from logicdistill.tasks.pursuit.maps import parse_map
 from logicdistill.tasks.pursuit.rules import PursuitState, legal_moves
 
+from helpers import chat_app, free_port, start_server
+
 GRID = parse_map("#######\n#.....#\n#.###.#\n#.....#\n#######\n")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture
 def chat_server():
     """Replies with whatever `replies` holds next; records the prompts it was sent."""
-    app, replies, prompts = FastAPI(), [], []
+    replies, prompts = [], []
 
-    @app.get("/v1/models")
-    def models():
-        return {"object": "list", "data": [{"id": "scripted", "object": "model", "created": 0, "owned_by": "test"}]}
-
-    @app.post("/v1/chat/completions")
-    def chat(body: dict):
+    def reply(body: dict) -> str:
         prompts.append(body["messages"][-1]["content"])
-        text = replies.pop(0) if replies else "stay"
-        return {"id": "x", "object": "chat.completion", "created": 0, "model": body["model"],
-                "choices": [{"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": text}}],
-                "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2}}
+        return replies.pop(0) if replies else "stay"
 
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.time() + 20
-    while not server.started and time.time() < deadline:
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}/v1", replies, prompts
-    server.should_exit = True
-    thread.join(timeout=10)
+    local = start_server(chat_app(reply, "scripted"), timeout=20)
+    yield local.url, replies, prompts
+    local.stop()
 
 
 def state(evader=(3, 5), pursuer=(1, 1)):

@@ -19,17 +19,13 @@ from logicdistill.tasks.pursuit.rules import PursuitState, step_state
 from logicdistill.tasks.pursuit.task import PursuitTask
 from logicdistill.tasks.pursuit.view import PursuitView
 
-DEFAULT_PIPELINE = {"target": "nearest_evader", "strategy": "direct_chase", "move": "shortest_path_step"}
 CAPTURE_VALUE = 1000.0
 
 
 class PursuitDemonstrator:
     def __init__(self, task: PursuitTask, base: FunctionBase, evader_policy: EvaderPolicy, horizon: int = 8):
         self.task, self.base, self.evader_policy, self.horizon = task, base, evader_policy, horizon
-        self.defaults = {
-            s.name: DEFAULT_PIPELINE[s.name] if DEFAULT_PIPELINE[s.name] in base.names() else base.by_stage(s.name)[0].name
-            for s in task.stages
-        }
+        self.defaults = {s.name: base.by_stage(s.name)[0].name for s in task.stages}  # each stage's first: its default
         self._cache: dict[tuple, float] = {}
         self._cache_key: tuple = ()
 

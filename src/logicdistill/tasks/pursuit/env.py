@@ -2,7 +2,8 @@
 
 The environment holds only the episode's state and its seeded generator; the rules live in
 ``rules.py`` and the evaders in ``evaders.py``. Evaders are part of the environment: ``step``
-takes the pursuers' moves and lets the evader policy answer simultaneously.
+takes the pursuers' moves and lets the evader policy answer simultaneously. An emergency rule
+(``PursuitConfig.emergency``, see ``rules.EMERGENCY_RULES``) is carried by every state it deals.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import numpy as np
 from logicdistill.errors import UserInputError
 from logicdistill.tasks.pursuit.evaders import EVADER_POLICIES, EvaderPolicy
 from logicdistill.tasks.pursuit.maps import GridMap, draw_starts, fixed_starts, resolve_map
-from logicdistill.tasks.pursuit.rules import PursuitState, step_state
+from logicdistill.tasks.pursuit.rules import PursuitState, closed_cells, emergency_rule, step_state
 
 
 @dataclass
@@ -30,6 +31,7 @@ class PursuitConfig:
     fixed_starts: bool = False  # use the map's P/E marks instead of seeded random starts
     evader_model: str | None = None  # for evader == "llm"
     evader_base_url: str | None = None
+    emergency: str | None = None  # an emergency rule in force (a key of rules.EMERGENCY_RULES)
 
 
 class PursuitEnv:
@@ -41,9 +43,11 @@ class PursuitEnv:
         n_evaders: int = 2,
         max_steps: int = 100,
         use_fixed_starts: bool = False,
+        emergency: str | None = None,
     ):
         if n_pursuers < 1 or n_evaders < 1 or max_steps < 1:
             raise UserInputError("pursuit needs at least one pursuer, one evader and one step")
+        self.emergency = emergency_rule(emergency)
         self.grid = grid
         self.evader_policy = evader_policy
         self.n_pursuers, self.n_evaders, self.max_steps = n_pursuers, n_evaders, max_steps
@@ -57,13 +61,15 @@ class PursuitEnv:
         if self.use_fixed_starts:
             pursuers, evaders = fixed_starts(self.grid, self.n_pursuers, self.n_evaders)
         else:
-            pursuers, evaders = draw_starts(self.grid, self.n_pursuers, self.n_evaders, self.np_random)
+            pursuers, evaders = draw_starts(self.grid, self.n_pursuers, self.n_evaders, self.np_random,
+                                            exclude=closed_cells(self.grid, self.emergency))
         self.state = PursuitState(
             grid=self.grid,
             pursuers=pursuers,
             evaders=evaders,
             captured=(False,) * len(evaders),
             max_steps=self.max_steps,
+            rule=self.emergency,
         )
         return self.state, {"map": self.grid.name}
 
@@ -95,7 +101,8 @@ def make_env(config: PursuitConfig) -> PursuitEnv:
         policy = EVADER_POLICIES[config.evader]
     else:
         raise UserInputError(f"unknown evader {config.evader!r}; choose from {', '.join([*EVADER_POLICIES, 'llm'])}")
-    return PursuitEnv(grid, policy, config.n_pursuers, config.n_evaders, config.max_steps, config.fixed_starts)
+    return PursuitEnv(grid, policy, config.n_pursuers, config.n_evaders, config.max_steps, config.fixed_starts,
+                      config.emergency)
 
 
 TEST_MAPS = ("courtyard", "warehouse")  # never in training data: the held-out maps of every comparison
@@ -122,7 +129,7 @@ class PursuitEpisodes:
     def task(self):
         from logicdistill.tasks.pursuit.task import PursuitTask
 
-        return PursuitTask()
+        return PursuitTask(self.config.emergency)
 
     def make_env(self, variant: str) -> "PursuitEnv":
         from dataclasses import replace

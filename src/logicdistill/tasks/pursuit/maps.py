@@ -223,11 +223,13 @@ def generate_map(seed: int, height: int = 15, width: int = 21, wall_fraction: fl
 
 
 def draw_starts(
-    grid: GridMap, n_pursuers: int, n_evaders: int, rng: np.random.Generator, min_distance: int | None = None
+    grid: GridMap, n_pursuers: int, n_evaders: int, rng: np.random.Generator, min_distance: int | None = None,
+    exclude: frozenset[Cell] = frozenset(),
 ) -> tuple[tuple[Cell, ...], tuple[Cell, ...]]:
-    """Seeded random starts: distinct cells, every evader at least ``min_distance`` from every
-    pursuer (default: a third of the map's diameter), so each seed is a different game."""
-    cells = grid.free_cells
+    """Seeded random starts: distinct cells outside ``exclude`` (a closed zone), every evader at
+    least ``min_distance`` from every pursuer (default: a third of the map's diameter), so each
+    seed is a different game."""
+    cells = tuple(c for c in grid.free_cells if c not in exclude)
     if n_pursuers + n_evaders > len(cells):
         raise MapError(f"{grid.name}: {len(cells)} free cells cannot hold {n_pursuers + n_evaders} agents")
     min_distance = max(1, max(3, grid.diameter // 3) if min_distance is None else min_distance)

@@ -1,7 +1,8 @@
 """Pursuit states on which untrusted functions are verified: a few steps of seeded games on three
 bundled maps of different shapes (a loop, a maze, rooms), played by the task's always-valid
 fallback pipeline against greedy evaders, plus states with one evader already captured (a
-function that assumes every evader is still free fails there)."""
+function that assumes every evader is still free fails there). Under an emergency rule the games
+are played under that rule, so a function is checked against it too."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ import numpy as np
 from logicdistill.functions.verification.samples import Sample, SampleSet
 from logicdistill.tasks.pursuit.evaders import greedy_evader
 from logicdistill.tasks.pursuit.maps import MOVES, bundled_map, draw_starts
-from logicdistill.tasks.pursuit.rules import PursuitState, step_state
+from logicdistill.tasks.pursuit.rules import PursuitState, closed_cells, step_state
 
 MAPS = (("ring", 1), ("maze", 2), ("rooms", 3))  # (bundled map, seed)
 STEPS = (0, 5, 10)
@@ -31,9 +32,9 @@ def verification_samples(task) -> SampleSet:
 
 
 def _episode_samples(task, name: str, seed: int) -> list[Sample]:
-    grid, rng = bundled_map(name), np.random.default_rng(seed)
-    pursuers, evaders = draw_starts(grid, 3, 2, rng)
-    state = PursuitState(grid, pursuers, evaders, (False,) * len(evaders))
+    grid, rng, rule = bundled_map(name), np.random.default_rng(seed), task.emergency
+    pursuers, evaders = draw_starts(grid, 3, 2, rng, exclude=closed_cells(grid, rule))
+    state = PursuitState(grid, pursuers, evaders, (False,) * len(evaders), rule=rule)
     memory: dict[int, dict[str, Any]] = {}
     out = []
     while state.step <= STEPS[-1] and not state.done:

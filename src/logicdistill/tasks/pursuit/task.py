@@ -8,7 +8,7 @@ from logicdistill.errors import FunctionError
 from logicdistill.functions import FunctionBase, Stage
 from logicdistill.functions.source import bundled_base
 from logicdistill.tasks.pursuit.maps import MOVES
-from logicdistill.tasks.pursuit.rules import PursuitState
+from logicdistill.tasks.pursuit.rules import EMERGENCY_RULES, PursuitState, emergency_rule, rule_violation
 from logicdistill.tasks.pursuit.view import PursuitView
 
 STAGES = (
@@ -21,16 +21,24 @@ STAGES = (
 )
 
 
+INSTRUCTION = (
+    "You move one blue pursuer of a team on a grid with walls. The team must catch every orange "
+    "evader before the step limit by landing on its cell or swapping cells with it. d: path "
+    "distance from you; terr: cells an evader reaches before any pursuer."
+)
+
+
 class PursuitTask:
     name = "pursuit"
     stages = STAGES
     actions = tuple(MOVES)  # one pursuer's possible actions: what a KD student names
     min_gain = 10.0  # rollout score: a capture is worth 1000 (demonstrator.CAPTURE_VALUE)
-    instruction = (
-        "You move one blue pursuer of a team on a grid with walls. The team must catch every orange "
-        "evader before the step limit by landing on its cell or swapping cells with it. d: path "
-        "distance from you; terr: cells an evader reaches before any pursuer."
-    )
+
+    def __init__(self, emergency: str | None = None):
+        """``emergency``: a rule of ``rules.EMERGENCY_RULES`` in force; its words end the
+        instruction, which every retrieval query and prompt starts with."""
+        self.emergency = emergency_rule(emergency)
+        self.instruction = INSTRUCTION + (f" New rule: {EMERGENCY_RULES[self.emergency]}" if self.emergency else "")
 
     def bundled_base(self) -> FunctionBase:
         return bundled_base("logicdistill.tasks.pursuit", self.name, STAGES)
@@ -88,6 +96,9 @@ class PursuitTask:
             return cell
         if result not in MOVES:
             raise FunctionError(f"move must be one of {', '.join(MOVES)}, got {result!r}")
+        broken = rule_violation(state, unit, result)
+        if broken:
+            raise FunctionError(f"move breaks the rule in force: {broken}")
         return result
 
     def fallback(self, stage: Stage, state: PursuitState, unit: int, results: dict[str, Any]) -> Any:

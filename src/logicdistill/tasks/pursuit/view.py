@@ -12,6 +12,10 @@ Attributes
     plan          ``{index: {"target": i, "goal": cell, ...}}``: what teammates decided this step
     previous      my own results from the last step (``{}`` on the first step)
     step, steps_left
+    rule          the emergency rule in force ('' for none): 'closed_zone', 'no_u_turn' or
+                  'box_in' (the task instruction says what it means)
+    closed        cells pursuers may not enter (the closed zone; empty unless that rule is on)
+    heading       my last move that changed my cell ('' before the first; kept under no_u_turn only)
 
 Methods
     dist(a, b)                shortest-path length between two cells (walls respected)
@@ -37,7 +41,8 @@ from logicdistill.tasks.pursuit.rules import PursuitState
 
 
 class PursuitView:
-    __slots__ = ("_grid", "me", "index", "pursuers", "teammates", "evaders", "plan", "previous", "step", "steps_left")
+    __slots__ = ("_grid", "me", "index", "pursuers", "teammates", "evaders", "plan", "previous", "step", "steps_left",
+                 "rule", "closed", "heading")
 
     def __init__(self, state: PursuitState, index: int, plan: dict[int, dict], previous: dict):
         self._grid: GridMap = state.grid
@@ -50,6 +55,9 @@ class PursuitView:
         self.previous = dict(previous)
         self.step = state.step
         self.steps_left = state.max_steps - state.step
+        self.rule = state.rule
+        self.closed: frozenset[Cell] = state.closed
+        self.heading = state.headings[index] if state.headings else ""
 
     def dist(self, a: Cell, b: Cell) -> int:
         return self._grid.distance(tuple(a), tuple(b))

@@ -28,7 +28,7 @@ class TwentyOneDemonstrator:
 
     def scores(self, request: SelectionRequest, pending: dict[int, dict[str, str]]) -> dict[str, float]:
         d = request.decision
-        values = action_values()[d.state.key]
+        values = action_values(d.state.rules)[d.state.key]
         later = self.task.stages[self.task.stages.index(request.stage) + 1:]
         out = {}
         for cand in request.candidates:

@@ -5,7 +5,8 @@ does (dealer's two cards, player's two, then the face-up card's suit and face, w
 picks for rendering), so for the same seed and actions both deal the same cards.
 ``GymnasiumTwentyOne`` plays in ``gymnasium.make("Blackjack-v1", natural=..., sab=...)`` itself,
 so any agent can be checked in an environment nobody here wrote. A hand is an episode; each
-decision is a step; actions are 0 (stick) or 1 (hit), or their names.
+decision is a step; actions are 0 (stick) or 1 (hit), or their names; under the surrender rule
+(ours only) also 2 (surrender), which ends the hand at once for -0.5 without drawing a card.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import numpy as np
 
 from logicdistill.errors import UserInputError
 from logicdistill.tasks.twentyone.rules import (
-    DECK, HIT, Rules, TwentyOneState, as_action, get_rules, hand_reward, hand_value,
+    DECK, HIT, SURRENDER, SURRENDER_RETURN, Rules, TwentyOneState, as_action, get_rules, hand_reward, hand_value,
 )
 
 ENVS = ("ours", "gymnasium")
@@ -57,9 +58,12 @@ class TwentyOneEnv:
         if self.state is None or self.state.done:
             raise RuntimeError("call reset() before step(); a finished hand needs a new reset()")
         step = self.state.step + 1
-        if as_action(action) == HIT:
+        action = as_action(action, self.rules.surrender)
+        if action == HIT:
             self.player.append(self._draw())
             done, reward = hand_value(self.player)[0] > 21, -1.0
+        elif action == SURRENDER:
+            done, reward = True, SURRENDER_RETURN
         else:
             while hand_value(self.dealer)[0] < 17:
                 self.dealer.append(self._draw())
@@ -78,6 +82,9 @@ class GymnasiumTwentyOne:
         import gymnasium
 
         self.rules = get_rules(rules)
+        if self.rules.surrender:
+            raise UserInputError(f"Gymnasium's Blackjack-v1 has no surrender; play the {self.rules.name} rules "
+                                 "in our environment (--env ours)")
         self.env = gymnasium.make("Blackjack-v1", natural=self.rules.natural, sab=self.rules.sab)
         self.state: TwentyOneState | None = None
 

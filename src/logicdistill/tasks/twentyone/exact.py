@@ -4,8 +4,9 @@ A player's hand is fully described by its observation ``(sum, usable ace)``: two
 same observation draw to the same futures. Sums only grow, except that a soft hand may turn into
 a hard one of at least 12, so the decision states are evaluated in one backward sweep. A policy
 is a table ``{(player_sum, dealer_card, usable_ace): 0 stick | 1 hit}`` over ``DECISION_KEYS``
-(hard 4-21 and soft 12-21 against every dealer card: 280 states). The rule sets differ only in
-what a natural pays, and sticking on 21 is right under all three, so they share one optimal table.
+(hard 4-21 and soft 12-21 against every dealer card: 280 states). Gymnasium's rule sets differ
+only in what a natural pays, and sticking on 21 is right under all three, so they share one optimal
+table. The surrender rule adds a third action (2: give up for -0.5), which changes optimal play.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from typing import Any, Callable
 import numpy as np
 
 from logicdistill.tasks.twentyone.rules import (
-    CARD_PROBS, CARD_VALUES, HIT, STICK, Rules, TwentyOneState, as_action, get_rules,
+    CARD_PROBS, CARD_VALUES, HIT, STICK, SURRENDER_RETURN, Rules, TwentyOneState, as_action, get_rules,
 )
 
 Key = tuple[int, int, int]  # (player_sum, dealer_card, usable_ace)
@@ -30,8 +31,9 @@ HANDS: tuple[Hand, ...] = (*((s, 0) for s in range(4, 12)), *((s, 1) for s in ra
                            *((s, 0) for s in range(12, 22)))
 DECISION_KEYS: tuple[Key, ...] = tuple(sorted((s, d, a) for s, a in HANDS for d in CARD_VALUES))
 
-# Outcome vectors: (expected return, P(win), P(draw), P(loss)).
+# Outcome vectors: (expected return, P(win), P(draw), P(loss)); a surrender counts as a loss.
 BUST = np.array([-1.0, 0.0, 0.0, 1.0])
+SURRENDERED = np.array([SURRENDER_RETURN, 0.0, 0.0, 1.0])
 
 
 @dataclass(frozen=True)
@@ -115,30 +117,40 @@ def _hit_outcome(hand: Hand, values: dict[Hand, np.ndarray]) -> np.ndarray:
     return sum(p * (BUST if nxt is None else values[nxt]) for p, nxt in next_hands(*hand))
 
 
+def _options(hand: Hand, dealer_card: int, values: dict[Hand, np.ndarray], rules: Rules) -> list[np.ndarray]:
+    """Outcome of each action (index = action) in a decision state, given the later hands' values."""
+    options = [_stand_outcome(hand[0], dealer_card, False, rules), _hit_outcome(hand, values)]
+    return options + [SURRENDERED] if rules.surrender else options
+
+
 @lru_cache(maxsize=None)
-def action_values() -> dict[Key, tuple[float, float]]:
-    """Exact (stick, hit) expected returns of every decision state when play after the hit is
-    optimal. A natural's bonus is not included: it never changes a decision (stick on 21)."""
-    rules = get_rules("classic")
+def _action_values(rules: Rules) -> dict[Key, tuple[float, ...]]:
     out = {}
     for d in CARD_VALUES:
         best: dict[Hand, np.ndarray] = {}
         for hand in reversed(HANDS):
-            stick = _stand_outcome(hand[0], d, False, rules)
-            hit = _hit_outcome(hand, best)
-            best[hand] = hit if hit[0] > stick[0] else stick
-            out[(hand[0], d, hand[1])] = (float(stick[0]), float(hit[0]))
+            options = _options(hand, d, best, rules)
+            best[hand] = max(options, key=lambda o: o[0])  # ties: the earlier action (stick, then hit)
+            out[(hand[0], d, hand[1])] = tuple(float(o[0]) for o in options)
     return out
 
 
+def action_values(rules: str | Rules = "classic") -> dict[Key, tuple[float, ...]]:
+    """Exact expected return of each action (stick, hit, and surrender under that rule) in every
+    decision state when play after a hit is optimal. A natural's bonus is not included: it never
+    changes a decision (stick on 21)."""
+    return _action_values(get_rules(rules))
+
+
 @lru_cache(maxsize=None)
-def _optimal_policy() -> tuple[tuple[Key, int], ...]:
-    return tuple((k, HIT if hit > stick else STICK) for k, (stick, hit) in sorted(action_values().items()))
+def _optimal_policy(rules: Rules) -> tuple[tuple[Key, int], ...]:
+    return tuple((k, max(range(len(v)), key=lambda a: (v[a], -a))) for k, v in sorted(_action_values(rules).items()))
 
 
-def optimal_policy() -> Policy:
-    """The optimal table (the same under every rule set); ties stick."""
-    return dict(_optimal_policy())
+def optimal_policy(rules: str | Rules = "classic") -> Policy:
+    """The optimal table (the same under Gymnasium's three rule sets); ties go to the earlier
+    action (stick)."""
+    return dict(_optimal_policy(get_rules(rules)))
 
 
 def _check(policy: Policy) -> None:
@@ -150,10 +162,7 @@ def _check(policy: Policy) -> None:
 def _hand_outcomes(policy: Policy, dealer_card: int, rules: Rules) -> dict[Hand, np.ndarray]:
     values: dict[Hand, np.ndarray] = {}
     for hand in reversed(HANDS):
-        if policy[(hand[0], dealer_card, hand[1])] == STICK:
-            values[hand] = _stand_outcome(hand[0], dealer_card, False, rules)
-        else:
-            values[hand] = _hit_outcome(hand, values)
+        values[hand] = _options(hand, dealer_card, values, rules)[policy[(hand[0], dealer_card, hand[1])]]
     return values
 
 
@@ -190,7 +199,7 @@ def policy_return(policy: Policy, rules: str | Rules = "classic") -> float:
 
 
 def optimal_return(rules: str | Rules = "classic") -> float:
-    return policy_return(optimal_policy(), rules)
+    return policy_return(optimal_policy(rules), rules)
 
 
 def regret(policy: Policy, rules: str | Rules = "classic") -> float:
@@ -240,7 +249,7 @@ def tabulate(decide: Any | Callable[[TwentyOneState], Any], rules: str | Rules =
         actions = [action for action, _ in act_on_states(decide, states)]
     else:
         actions = [decide(state) for state in states]
-    return {key: as_action(action) for key, action in zip(DECISION_KEYS, actions)}
+    return {key: as_action(action, get_rules(rules).surrender) for key, action in zip(DECISION_KEYS, actions)}
 
 
 @dataclass(frozen=True)

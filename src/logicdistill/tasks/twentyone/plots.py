@@ -1,4 +1,4 @@
-"""The policy grid: an agent's hit/stick table against the optimal one, one panel per hand type
+"""The policy grid: an agent's hit/stick (/surrender) table against the optimal one, one panel per hand type
 (hard, soft), player sum down and dealer card across; cells that disagree are outlined in red."""
 
 from __future__ import annotations
@@ -11,17 +11,18 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
 from logicdistill.tasks.twentyone.exact import HANDS, Policy, optimal_policy
-from logicdistill.tasks.twentyone.rules import HIT
 
 DEALER_ORDER = (2, 3, 4, 5, 6, 7, 8, 9, 10, 1)  # the ace last, as strategy charts put it
-COLORS = {0: "#9ecae1", 1: "#fdae6b"}  # stick blue, hit orange
+COLORS = {0: "#9ecae1", 1: "#fdae6b", 2: "#d9d9d9"}  # stick blue, hit orange, surrender grey
+LETTERS = {0: "S", 1: "H", 2: "R"}
 
 
-def plot_policy(policy: Policy, path: str | Path, reference: Policy | None = None, title: str = "") -> Path:
+def plot_policy(policy: Policy, path: str | Path, reference: Policy | None = None, title: str = "",
+                rules: str = "classic") -> Path:
     """Write the grid as a PNG (atomically) and return its path; ``reference`` defaults to the
-    optimal policy."""
+    optimal policy under ``rules``."""
     against = "the reference" if reference else "optimal"
-    reference = reference or optimal_policy()
+    reference = reference or optimal_policy(rules)
     fig = Figure(figsize=(9, 6.5), layout="constrained")  # no pyplot: no global state, no display
     for i, usable in enumerate((0, 1)):
         ax = fig.add_subplot(1, 2, i + 1)
@@ -32,7 +33,7 @@ def plot_policy(policy: Policy, path: str | Path, reference: Policy | None = Non
                 ax.add_patch(Rectangle((col, row), 1, 1, facecolor=COLORS[action], edgecolor="white"))
                 if wrong:
                     ax.add_patch(Rectangle((col + 0.06, row + 0.06), 0.88, 0.88, fill=False, edgecolor="red", lw=2))
-                ax.text(col + 0.5, row + 0.5, "H" if action == HIT else "S", ha="center", va="center",
+                ax.text(col + 0.5, row + 0.5, LETTERS[action], ha="center", va="center",
                         fontsize=8, color="red" if wrong else "black", fontweight="bold" if wrong else "normal")
         ax.set_xlim(0, len(DEALER_ORDER))
         ax.set_ylim(len(sums), 0)
@@ -43,7 +44,8 @@ def plot_policy(policy: Policy, path: str | Path, reference: Policy | None = Non
         ax.set_title("soft hand (usable ace)" if usable else "hard hand")
         ax.set_aspect("equal")
     disagree = sum(policy[k] != reference[k] for k in reference)
-    fig.suptitle(f"{title + ': ' if title else ''}H hit, S stick; red: differs from {against} ({disagree} states)")
+    legend = "H hit, S stick" + (", R surrender" if 2 in {*policy.values(), *reference.values()} else "")
+    fig.suptitle(f"{title + ': ' if title else ''}{legend}; red: differs from {against} ({disagree} states)")
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=100)
     return _write_atomic(Path(path), buffer.getvalue())

@@ -5,7 +5,9 @@ player sees their sum, whether they hold a usable ace (an ace counted as 11 with
 the dealer's first card. Hitting past 21 loses at once; after a stick the dealer draws until 17
 or more (standing on soft 17) and the higher score wins. Two options change naturals (ace + ten
 as the first two cards): ``natural`` pays 1.5 for a winning natural; ``sab`` (Sutton and Barto)
-lets a natural win unless the dealer also has one, and overrides ``natural``.
+lets a natural win unless the dealer also has one, and overrides ``natural``. The ``surrender``
+rule set (an emergency: Gymnasium has no such option) adds a third action at every decision:
+give the hand up and lose half the bet.
 """
 
 from __future__ import annotations
@@ -17,19 +19,29 @@ from logicdistill.errors import UserInputError
 CARD_VALUES = tuple(range(1, 11))
 CARD_PROBS = {c: (4 if c == 10 else 1) / 13 for c in CARD_VALUES}
 DECK = (1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 10, 10, 10)  # Gymnasium's deck, drawn uniformly
-STICK, HIT = 0, 1
+STICK, HIT, SURRENDER = 0, 1, 2
 ACTION_NAMES = ("stick", "hit")  # index = Gymnasium's action
+SURRENDER_NAME = "surrender"
+SURRENDER_RETURN = -0.5
 
 
-def as_action(action: object) -> int:
-    """Gymnasium's action (0 stick, 1 hit) from 0/1, 'stick'/'hit', or a one-unit tuple of these."""
+def as_action(action: object, surrender: bool = False) -> int:
+    """Gymnasium's action (0 stick, 1 hit) from 0/1, 'stick'/'hit', or a one-unit tuple of these;
+    with ``surrender`` (the surrender rule) also 2 or 'surrender'."""
     if isinstance(action, (tuple, list)) and len(action) == 1:
         action = action[0]
-    if isinstance(action, str) and action in ACTION_NAMES:
-        return ACTION_NAMES.index(action)
-    if not isinstance(action, (bool, str)) and action in (0, 1):
+    names = action_names(surrender)
+    if isinstance(action, str) and action in names:
+        return names.index(action)
+    if not isinstance(action, (bool, str)) and action in range(len(names)):
         return int(action)
-    raise ValueError(f"a 21 Points action is 0 (stick) or 1 (hit), 'stick' or 'hit'; got {action!r}")
+    raise ValueError(f"a 21 Points action is one of {', '.join(f'{i} ({n})' for i, n in enumerate(names))} "
+                     f"or its name; got {action!r}")
+
+
+def action_names(surrender: bool = False) -> tuple[str, ...]:
+    """The actions' names, index = action; 'surrender' only under the surrender rule."""
+    return (*ACTION_NAMES, SURRENDER_NAME) if surrender else ACTION_NAMES
 
 
 @dataclass(frozen=True)
@@ -38,6 +50,8 @@ class Rules:
     natural: bool
     sab: bool
     summary: str  # how naturals are paid, in words, for the task instruction
+    surrender: bool = False  # a hand may be given up at any decision for half the bet
+    new_rule: str = ""  # an emergency rule in words, appended to the task instruction
 
 
 RULE_SETS = {
@@ -45,6 +59,9 @@ RULE_SETS = {
     "natural": Rules("natural", natural=True, sab=False, summary="a winning natural (ace + ten) pays 1.5"),
     "sab": Rules("sab", natural=False, sab=True,
                  summary="a natural (ace + ten) wins unless the dealer also has one"),
+    "surrender": Rules("surrender", natural=False, sab=False, summary="a natural (ace + ten) pays like any win",
+                       surrender=True, new_rule="At any decision you may surrender instead of hitting or sticking: "
+                                                "the hand ends and you lose half your bet."),
 }
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from logicdistill.functions.verification.samples import Sample, SampleSet
 from logicdistill.tasks.twentyone.exact import DECISION_KEYS, decision_state
-from logicdistill.tasks.twentyone.rules import TwentyOneState
+from logicdistill.tasks.twentyone.rules import TwentyOneState, action_names, get_rules
 
 EVERY = 7  # 40 of the 280 states; the stride is prime to the 10 dealer cards, so all of them appear
 
@@ -22,5 +22,5 @@ def verification_samples(task) -> SampleSet:
 
 
 def is_legal(state: TwentyOneState, action: Any) -> bool:
-    """Gymnasium's actions: 0 stick, 1 hit."""
-    return not isinstance(action, bool) and action in (0, 1)
+    """Gymnasium's actions: 0 stick, 1 hit; and 2 surrender under the surrender rule."""
+    return not isinstance(action, bool) and action in range(len(action_names(get_rules(state.rules).surrender)))

@@ -8,7 +8,7 @@ from typing import Any
 from logicdistill.errors import FunctionError
 from logicdistill.functions import FunctionBase, Stage
 from logicdistill.functions.source import bundled_base
-from logicdistill.tasks.twentyone.rules import ACTION_NAMES, Rules, TwentyOneState, as_action, get_rules
+from logicdistill.tasks.twentyone.rules import Rules, TwentyOneState, action_names, as_action, get_rules
 from logicdistill.tasks.twentyone.view import TwentyOneView
 
 STAGES = (
@@ -22,15 +22,16 @@ DEFAULT_STAND_ON = 17
 class TwentyOneTask:
     name = "twentyone"
     stages = STAGES
-    actions = ACTION_NAMES  # what a KD student names: "stick" or "hit"
     min_gain = 1.0  # exact score in thousandths of a chip per hand (demonstrator.SCALE)
 
     def __init__(self, rules: str | Rules = "classic"):
         self.rules = get_rules(rules)
+        self.actions = action_names(self.rules.surrender)  # what a KD student names: "stick", "hit" (...)
         self.instruction = (
             f"21 Points, {self.rules.name} rules: hit to draw a card, stick to stop; over 21 loses. "
             "An ace counts 11 unless that busts (a soft hand). After you stick the dealer draws to 17 "
             f"and the higher total wins; {self.rules.summary}."
+            + (f" New rule: {self.rules.new_rule}" if self.rules.new_rule else "")
         )
 
     def bundled_base(self) -> FunctionBase:
@@ -59,8 +60,10 @@ class TwentyOneTask:
             if isinstance(result, bool) or not isinstance(result, int) or not 4 <= result <= 22:
                 raise FunctionError(f"stand_on must be an int from 4 to 22, got {result!r}")
             return result
-        if result not in ACTION_NAMES:
-            raise FunctionError(f"action must be 'hit' or 'stick', got {result!r}")
+        surrender = get_rules(state.rules).surrender
+        if result not in action_names(surrender):
+            allowed = "'hit', 'stick' or 'surrender'" if surrender else "'hit' or 'stick'"
+            raise FunctionError(f"action must be {allowed}, got {result!r}")
         return result
 
     def fallback(self, stage: Stage, state: TwentyOneState, unit: int, results: dict[str, Any]) -> Any:
@@ -70,7 +73,7 @@ class TwentyOneTask:
         return "stick" if state.player_sum >= results.get("stand_on", DEFAULT_STAND_ON) else "hit"
 
     def to_action(self, state: TwentyOneState, results: dict[int, dict[str, Any]]) -> int:
-        return as_action(results[0]["action"])
+        return as_action(results[0]["action"], get_rules(state.rules).surrender)
 
     def demonstrator(self, base: FunctionBase, env: Any, horizon: int):
         from logicdistill.tasks.twentyone.demonstrator import TwentyOneDemonstrator

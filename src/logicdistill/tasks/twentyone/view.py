@@ -8,7 +8,9 @@ Attributes
     player_sum    my total (an ace counts 11 when that does not bust me)
     dealer_card   the dealer's face-up card, 1 (ace) to 10
     usable_ace    True when my hand is soft (holds an ace counted as 11)
-    rules         the rule set's name: classic, natural or sab
+    rules         the rule set's name: classic, natural, sab or surrender
+    surrender_allowed  True under the surrender rule: 'surrender' is then a valid action (the hand
+                  ends at once and I lose half my bet, -0.5)
 
 Methods
     card_chance(value)    chance the next card has this value (1-9: 1/13, 10: 4/13)
@@ -22,17 +24,18 @@ Methods
 from __future__ import annotations
 
 from logicdistill.tasks.twentyone.exact import dealer_outcome, next_hands, stand_value
-from logicdistill.tasks.twentyone.rules import CARD_PROBS, TwentyOneState
+from logicdistill.tasks.twentyone.rules import CARD_PROBS, TwentyOneState, get_rules
 
 
 class TwentyOneView:
-    __slots__ = ("player_sum", "dealer_card", "usable_ace", "rules")
+    __slots__ = ("player_sum", "dealer_card", "usable_ace", "rules", "surrender_allowed")
 
     def __init__(self, state: TwentyOneState):
         self.player_sum = state.player_sum
         self.dealer_card = state.dealer_card
         self.usable_ace = bool(state.usable_ace)
         self.rules = state.rules
+        self.surrender_allowed = get_rules(state.rules).surrender
 
     def card_chance(self, value: int) -> float:
         return CARD_PROBS.get(value, 0.0)

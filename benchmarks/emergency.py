@@ -1,0 +1,81 @@
+"""Emergencies: every scenario's new rule, measured with the stale base and again after its
+verified new function is added as a new base version (no retraining), for the LD student, the KD
+student (no base: the new function cannot reach it) and the teacher.
+
+    .venv/bin/python benchmarks/emergency.py --ld-run runs/ld --kd-run runs/kd
+    .venv/bin/python benchmarks/emergency.py --agents teacher          # no student needed
+Writes benchmarks/results/emergency.json (and the new base versions under --out).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import tempfile
+import time
+from pathlib import Path
+
+from logicdistill.agent.factory import AgentOptions
+from logicdistill.emergency import Trial, run_emergency, scenarios
+
+RESULTS = Path(__file__).parent / "results"
+AGENTS = ("ld", "kd", "teacher")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--agents", nargs="+", choices=AGENTS, default=list(AGENTS),
+                        help="ld needs --ld-run, kd needs --kd-run; the teacher is always measured")
+    parser.add_argument("--ld-run", type=Path)
+    parser.add_argument("--kd-run", type=Path)
+    parser.add_argument("--tasks", nargs="+", default=["pursuit", "twentyone"])
+    parser.add_argument("--episodes", type=int, default=20, help="pursuit games per measurement (2 per map)")
+    parser.add_argument("--hands", type=int, default=20_000, help="21 Points Monte Carlo hands (regret is exact)")
+    parser.add_argument("--seed", type=int, default=1000)
+    parser.add_argument("--retriever", default="dense")
+    parser.add_argument("--parallel", type=int, default=8)
+    parser.add_argument("--out", type=Path, help="where the new base versions go (default: a temporary folder)")
+    args = parser.parse_args()
+    for agent, run in (("ld", args.ld_run), ("kd", args.kd_run)):
+        if agent in args.agents and run is None:
+            parser.error(f"--agents {agent} needs --{agent}-run")
+    main_agent = "ld" if "ld" in args.agents else "teacher"
+    options = AgentOptions(retriever=args.retriever, seed=args.seed, run=args.ld_run if main_agent == "ld" else None)
+    out = args.out or Path(tempfile.mkdtemp(prefix="emergency-bases-"))
+    reports = {}
+    for task in args.tasks:
+        trial = Trial(episodes=args.episodes if task == "pursuit" else args.hands, seed=args.seed,
+                      parallel=args.parallel)
+        for scenario in scenarios(task):
+            start = time.perf_counter()
+            report = run_emergency(scenario, main_agent, options, trial, out / f"{task}-{scenario.name}",
+                                   kd_run=args.kd_run if "kd" in args.agents else None,
+                                   on_phase=lambda label, name=scenario.name: print(f"  {name}: {label}", flush=True))
+            report["wall_s"] = time.perf_counter() - start
+            reports[f"{task}/{scenario.name}"] = report
+            print(row(report), flush=True)
+    RESULTS.mkdir(exist_ok=True)
+    settings = {"agents": args.agents, "ld_run": str(args.ld_run) if args.ld_run else None,
+                "kd_run": str(args.kd_run) if args.kd_run else None, "episodes": args.episodes, "hands": args.hands,
+                "seed": args.seed, "retriever": args.retriever, "evader": Trial.evader}
+    (RESULTS / "emergency.json").write_text(json.dumps({"settings": settings, "scenarios": reports}, indent=2) + "\n")
+    print("\n| scenario | metric | agent | normal rules | new rule, stale base | new rule, new function |")
+    print("|---|---|---|---|---|---|")
+    for key, r in reports.items():
+        m = r["metric"]
+        lines = [(r["agent"], r)] + ([("teacher", r["teacher"])] if r["agent"] != "teacher" else [])
+        for agent, phases in lines:
+            print(f"| {key} | {m} | {agent} | {phases['normal'][m]:.3g} | {phases['before'][m]:.3g} | "
+                  f"{phases['after'][m]:.3g} |")
+        if r["kd"]:
+            print(f"| {key} | {m} | kd | {r['kd']['normal'][m]:.3g} | {r['kd']['under_rule'][m]:.3g} | (no base) |")
+
+
+def row(report: dict) -> str:
+    m = report["metric"]
+    figures = " -> ".join(f"{report[p][m]:.3g}" for p in ("normal", "before", "after"))
+    return f"{report['task']}/{report['scenario']}: {report['agent']} {m} {figures} ({report['wall_s']:.0f} s)"
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,7 @@
+"""Serving a student over HTTP: OpenAI's chat API for any client, and ``/v1/select`` for LD
+selection with the exact prompt and scoring of the in-process agent."""
+
+from logicdistill.serve.app import create_app
+from logicdistill.serve.server import check_port, load_served_student, serve
+
+__all__ = ["check_port", "create_app", "load_served_student", "serve"]
