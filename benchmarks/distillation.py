@@ -56,6 +56,8 @@ def main() -> None:
     parser.add_argument("--episodes", type=int, default=60, help="teacher episodes (21 Points: hands) of data")
     parser.add_argument("--max-examples", type=int, default=TrainConfig.max_examples)
     parser.add_argument("--epochs", type=int, default=TrainConfig.epochs)
+    parser.add_argument("--balance", type=float, default=TrainConfig.balance)
+    parser.add_argument("--learning-rate", type=float, default=TrainConfig.learning_rate)
     parser.add_argument("--eval-episodes", type=int, default=20, help="pursuit episodes per agent")
     parser.add_argument("--parallel", type=int, default=10, help="pursuit episodes played in lock step")
     parser.add_argument("--hands", type=int, default=50_000, help="21 Points Monte Carlo hands per agent")
@@ -68,9 +70,11 @@ def main() -> None:
     for mode in ("ld", "kd"):
         runs[mode] = args.work / mode
         if not (runs[mode] / "config.json").is_file():
-            metrics = train(data, runs[mode], TrainConfig(mode=mode, max_examples=args.max_examples,
-                                                          epochs=args.epochs), resume=runs[mode].exists())
-            print(f"{mode}: {metrics['train_seconds']:.0f} s, validation accuracy {metrics['val_accuracy']:.3f}")
+            cfg = TrainConfig(mode=mode, max_examples=args.max_examples, epochs=args.epochs, balance=args.balance,
+                              learning_rate=args.learning_rate)
+            metrics = train(data, runs[mode], cfg, resume=runs[mode].exists())
+            print(f"{mode}: {metrics['train_seconds']:.0f} s, validation accuracy {metrics['val_accuracy']:.3f} "
+                  f"(balanced {metrics['val_balanced_accuracy']:.3f})")
     out = RESULTS / f"distillation_{args.task}.json"
     report = json.loads(out.read_text()) if out.is_file() else {}
     report.update({"task": args.task, "held_out": list(source.held_out), "data_episodes": args.episodes,

@@ -2,13 +2,13 @@
 
 Prompts are the pursuit strategy stage's, as the LD agent builds them: the task instruction, the
 first 5 bundled strategy functions with their manuals, then real state texts and the candidates'
-previews from greedy games on the ring map (a new state for every decision, so the prefix cache
+previews from greedy games on the ring map (a new state for every decision, so the head cache
 reuses only what consecutive real prompts share: the listing).
 
-- single_cold: the prefix cache is emptied before every decision (a process's first decision);
+- single_cold: the head cache is emptied before every decision (a process's first decision);
 - single_warm: consecutive decisions, each on a new state (the agent loop's steady state);
 - batch_6, batch_12: that many decisions (different states) in one call, warm;
-- batch_12_cold: the same with the prefix cache emptied first.
+- batch_12_cold: the same with the head cache emptied first.
 
     .venv/bin/python benchmarks/student_latency.py [--reps 15] [--threads N] [--dtype auto|float32|bfloat16]
 Writes benchmarks/results/student_latency_<dtype>.json. Also records CPU time per call and the
@@ -29,7 +29,6 @@ import torch
 
 from logicdistill.agent.loop import execute_stage, stage_line
 from logicdistill.student import answer_texts, load_student, score_candidates, selection_prompt
-from logicdistill.student.prefix import common_prefix
 from logicdistill.tasks import get_task
 from logicdistill.tasks.pursuit.baselines import GreedyChaseAgent
 from logicdistill.tasks.pursuit.env import PursuitConfig, make_env
@@ -99,7 +98,7 @@ def main() -> None:
     manuals = [(s.name, s.manual.text()) for s in specs]
     line = stage_line(stage)
     prompts = [selection_prompt(tok, task.instruction, line, text, manuals, previews) for text, previews in requests]
-    ids = [tok(p, add_special_tokens=False).input_ids for p in prompts[:2]]
+    head, tail = (len(tok(part, add_special_tokens=False).input_ids) for part in (prompts[0].head, prompts[0].tail))
     fed = sum(len(tok(a, add_special_tokens=False).input_ids) - 1 for a in answer_texts(tok, names))
 
     def score(first: int, count: int) -> list[np.ndarray]:
@@ -111,23 +110,23 @@ def main() -> None:
         "threads": torch.get_num_threads(),
         "dtype": str(student.model.dtype),
         "candidates": names,
-        "prompt_tokens": len(ids[0]),
-        "shared_prefix_tokens": len(common_prefix(ids)),  # what a warm decision does not read
+        "prompt_tokens": head + tail,
+        "head_tokens": head,  # read once per candidate list: what a warm decision does not read
         "answer_tokens_fed": fed,  # every answer but its last token
         "reps": args.reps,
         "load_average_before": os.getloadavg(),
-        "single_cold": timed(lambda i: score(i, 1), args.reps, student.prefixes.clear),
+        "single_cold": timed(lambda i: score(i, 1), args.reps, student.heads.clear),
         "single_warm": timed(lambda i: score(i, 1), args.reps),
     }
     start = 1 + args.reps
     for size in (6, 12):
         r = timed(lambda i: score(start + i * size, size), batch_reps)
         report[f"batch_{size}"] = {**r, "decisions_per_s": size * 1000 / r["median_ms"]}
-    r = timed(lambda i: score(start + i * 12, 12), batch_reps, student.prefixes.clear)
+    r = timed(lambda i: score(start + i * 12, 12), batch_reps, student.heads.clear)
     report["batch_12_cold"] = {**r, "decisions_per_s": 12 * 1000 / r["median_ms"]}
     fp32 = load_student(device="cpu", dtype="float32")
     reference = score_candidates(fp32, prompts[:20], [names] * 20)
-    student.prefixes.clear()
+    student.heads.clear()
     mine = score(0, 20)
     report["max_abs_prob_diff_vs_fp32"] = max(float(np.abs(a - b).max()) for a, b in zip(mine, reference))
     report["argmax_agreement_vs_fp32"] = float(np.mean([a.argmax() == b.argmax() for a, b in zip(mine, reference)]))
@@ -137,8 +136,8 @@ def main() -> None:
     out = RESULTS / f"student_latency_{report['dtype'].removeprefix('torch.')}.json"
     out.write_text(json.dumps(report, indent=2) + "\n")
     print(
-        f"prompt {report['prompt_tokens']} tokens ({report['shared_prefix_tokens']} shared by "
-        f"consecutive prompts), 5 candidates ({fed} answer tokens fed), "
+        f"prompt {report['prompt_tokens']} tokens ({report['head_tokens']} in the head every "
+        f"decision shares), 5 candidates ({fed} answer tokens fed), "
         f"{report['threads']} threads, {report['dtype']}, load {report['load_average_before']}"
     )
     print("| case | median ms | p95 ms | CPU ms (median) | decisions/s |")

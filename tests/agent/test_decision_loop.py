@@ -141,3 +141,38 @@ def test_episodes_in_lock_step_play_exactly_as_one_by_one():
     assert [(r.seed, r.steps, r.success, r.captures) for r in together] == \
            [(r.seed, r.steps, r.success, r.captures) for r in alone]
     assert sum(len(r.stage_ms) for r in together) == sum(len(r.stage_ms) for r in alone)
+
+
+def test_selector_is_asked_only_where_the_choice_changes_the_move():
+    """A strategy decision is asked only when its candidates' goals, each followed by the default
+    move function, lead to different moves; goals reached by the same first move are forced."""
+    from logicdistill.agent.loop import execute_stage
+
+    task, selector = get_task("pursuit"), CountingSelector()
+    env = PursuitEnv(bundled_map("ring"), smart_evader, max_steps=8)
+    agent = LDAgent(task, task.bundled_base(), BM25Retriever(), selector, top_k=5)
+    move = task.stages[-1]
+    state, _ = env.reset(seed=1)
+    asked_strategy, forced_with_different_goals = 0, 0
+    for _ in range(8):
+        selector.asked.clear()
+        action, step = agent.act(state)
+        for req in (r for r in selector.asked if r.stage.name == "strategy"):
+            d = req.decision
+            moves = set()
+            for c in req.candidates:
+                plan = {u: dict(r) for u, r in d.choices.items()}
+                plan[d.unit] = {**d.results, "goal": execute_stage(task, agent.base, d.state, req.stage, d.unit,
+                                                                   c.name, {d.unit: dict(d.results)}, {})[0]}
+                moves.add(execute_stage(task, agent.base, d.state, move, d.unit, "shortest_path_step", plan, {})[0])
+            assert len(moves) > 1
+            asked_strategy += 1
+        targets = {r.unit: r.result for r in step.stages if r.stage == "target"}
+        for r in (r for r in step.stages if r.stage == "strategy" and r.forced):
+            goals = {execute_stage(task, agent.base, state, task.stages[1], r.unit, c, {r.unit: {"target": targets[r.unit]}},
+                                   {})[0] for c in r.candidates}
+            forced_with_different_goals += len(goals) > 1
+        state, *_ = env.step(action)
+        if state.done:
+            break
+    assert asked_strategy > 0 and forced_with_different_goals > 0

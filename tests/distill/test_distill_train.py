@@ -51,7 +51,8 @@ def trained(tmp_path_factory):
 def test_training_raises_the_probability_of_the_taught_choice(trained):
     after = p_taught(trained["student"], trained["examples"])
     assert trained["before"].mean() < 0.3 and after.mean() > trained["before"].mean() + 0.3
-    assert trained["metrics"]["steps"] == 4 and trained["metrics"]["loss"]
+    # 8 examples in 3 listing orders (3 heads): batches of 4 sharing a head are 3, 3 and 2 long
+    assert trained["metrics"]["steps"] == 2 * 3 and trained["metrics"]["loss"]
     assert trained["metrics"]["validation"][-1]["val_exact"] == 1.0
 
 

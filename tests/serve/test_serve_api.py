@@ -101,14 +101,16 @@ def body(task, req, model: str, split_stage: bool) -> dict:
 
 
 def test_select_chooses_exactly_as_the_in_process_ld_agent(served):
-    """Real stage decisions of a pursuit step: the served prompt is the agent's prompt, and the
-    probabilities equal in-process scoring of it."""
+    """Real stage decisions of pursuit steps (until two stages needed the model): the served
+    prompt is the agent's prompt, and the probabilities equal in-process scoring of it."""
     task, student = get_task("pursuit"), served.student
     recorder = Recorder(StudentSelector(student, task))
-    env = PursuitEnv(bundled_map("ring"), smart_evader, max_steps=2)
+    env = PursuitEnv(bundled_map("ring"), smart_evader, max_steps=10)
     agent = LDAgent(task, task.bundled_base(), make_retriever("bm25"), recorder, top_k=5)
     state, _ = env.reset(seed=0)
-    agent.act(state)
+    while len({req.stage.name for req, _ in recorder.seen}) < 2 and not state.done:
+        action, _ = agent.act(state)
+        state, *_ = env.step(action)
     assert len({req.stage.name for req, _ in recorder.seen}) >= 2
     for i, (req, chosen) in enumerate(recorder.seen):
         sent = body(task, req, served.model_id, split_stage=i % 2 == 1)

@@ -11,7 +11,6 @@ from logicdistill.errors import UserInputError
 from logicdistill.paths import cache_dir
 from logicdistill.student import answer_texts, load_student, score_candidates, selection_prompt
 from logicdistill.student import model as student_model
-from logicdistill.student.prefix import common_prefix
 
 pytestmark = pytest.mark.slow
 
@@ -42,12 +41,12 @@ def prompt(student, state: str, names: list[str], previews: list[str] | None = N
 
 
 def test_prompt_lists_candidates_then_state_and_previews_and_ends_where_the_answer_begins(student):
-    text = prompt(student, "You are P1.", NAMES[:2], ["d5 e0", "d3 e2"])
-    assert "1. direct_chase: Use direct chase when it fits.\n2. block_exit: " in text
-    ending = ("Answer with the name of the best function.\nYou are P1.\nNow: 1 d5 e0; 2 d3 e2"
-              "<|im_end|>\n<|im_start|>assistant\n")
-    assert text.endswith(ending)
-    assert prompt(student, "You are P1.", NAMES[:2]).endswith("You are P1.<|im_end|>\n<|im_start|>assistant\n")
+    p = prompt(student, "You are P1.", NAMES[:2], ["d5 e0", "d3 e2"])
+    assert "1. direct_chase: Use direct chase when it fits.\n2. block_exit: " in p.head
+    assert p.head.endswith("Answer with the name of the best function.\n")
+    assert p.tail == "You are P1.\nNow: 1 d5 e0; 2 d3 e2<|im_end|>\n<|im_start|>assistant\n"
+    assert prompt(student, "You are P1.", NAMES[:2]).tail == "You are P1.<|im_end|>\n<|im_start|>assistant\n"
+    assert prompt(student, "You are P2.", NAMES[:2]).head == p.head  # decisions of a stage share it
 
 
 def test_answers_end_the_turn_only_when_one_name_begins_another(student):
@@ -57,14 +56,14 @@ def test_answers_end_the_turn_only_when_one_name_begins_another(student):
         "flank_target<|im_end|>", "flank_target_wide<|im_end|>"]
 
 
-def naive_logp(student, text: str, names: list[str]) -> np.ndarray:
-    """Reference: each full prompt + answer sequence tokenized and run on its own."""
+def naive_logp(student, p, names: list[str]) -> np.ndarray:
+    """Reference: each head + tail + answer sequence run on its own, in one plain forward pass."""
     tok = student.tokenizer
-    p = tok(text, add_special_tokens=False).input_ids
+    ids = [tok(part, add_special_tokens=False).input_ids for part in (p.head, p.tail)]
+    p = ids[0] + ids[1]
     out = []
     for answer in answer_texts(tok, names):
-        full = tok(text + answer, add_special_tokens=False).input_ids
-        assert full[: len(p)] == p  # the prompt tokenizes the same with or without the answer
+        full = p + tok(answer, add_special_tokens=False).input_ids
         with torch.inference_mode():
             logits = student.model(torch.tensor([full])).logits[0]  # [seq, vocab]
             logp = torch.log_softmax(logits.double(), -1)
@@ -93,10 +92,10 @@ def batch(student):
 
 def test_batched_scores_equal_naive_per_sequence_scores(student, batch):
     prompts, names, expected = batch
-    student.prefixes.clear()
+    student.heads.clear()
     cold = score_candidates(student, prompts, names)
-    warm = score_candidates(student, prompts, names)  # reuses the cached shared prefix
-    assert student.prefixes.entries
+    warm = score_candidates(student, prompts, names)  # reuses the heads read by the first call
+    assert len(student.heads.entries) == 3  # three candidate lists: three heads
     for probs in (cold, warm):
         assert [len(p) for p in probs] == [3, 5, 1]
         for p, ref in zip(probs, expected):
@@ -104,26 +103,14 @@ def test_batched_scores_equal_naive_per_sequence_scores(student, batch):
             np.testing.assert_allclose(np.log(p), ref, atol=1e-4)
 
 
-def test_single_prompt_reuses_the_prefix_of_an_earlier_prompt_exactly(student, batch):
-    prompts, names, expected = batch
-    student.prefixes.clear()
-    score_candidates(student, prompts[2:], names[2:])  # caches that prompt's tokens
-    ids = student.tokenizer(prompts[1], add_special_tokens=False).input_ids
-    reused, _ = student.prefixes.lookup(ids)
-    assert reused > 20  # system line, instruction and stage are shared
-    (probs,) = score_candidates(student, prompts[1:2], names[1:2])
-    np.testing.assert_allclose(np.log(probs), expected[1], atol=1e-4)
-
-
-def test_batch_extends_a_shorter_cached_prefix_exactly(student, batch):
-    prompts, names, expected = batch
-    student.prefixes.clear()
-    other = selection_prompt(student.tokenizer, "Hide from the pursuers.", "Stage move.", "x", [])
-    score_candidates(student, [other], [["stay"]])  # shares the system line only
-    ids = [student.tokenizer(p, add_special_tokens=False).input_ids for p in prompts]
-    assert 0 < student.prefixes.lookup(ids[0])[0] < len(common_prefix(ids))
-    for p, ref in zip(score_candidates(student, prompts, names), expected):
-        np.testing.assert_allclose(np.log(p), ref, atol=1e-4)
+def test_prompts_sharing_a_head_are_scored_after_one_reading_of_it(student):
+    states = ["You are P1.", "You are P2 beside a wall.", "You are P0."]
+    prompts = [prompt(student, s, NAMES[:3]) for s in states]
+    student.heads.clear()
+    got = score_candidates(student, prompts, [NAMES[:3]] * 3)
+    assert len(student.heads.entries) == 1
+    for p, q, g in zip(prompts, [NAMES[:3]] * 3, got):
+        np.testing.assert_allclose(np.log(g), normalised(naive_logp(student, p, q)), atol=1e-4)
 
 
 def test_shuffling_candidates_permutes_probabilities(student, batch):
@@ -157,6 +144,29 @@ def test_lora_adapter_loads_and_scores_like_the_base_at_init(student, batch, tmp
     prompts, names, expected = batch
     (probs,) = score_candidates(adapted, prompts[:1], names[:1])
     np.testing.assert_allclose(np.log(probs), expected[0], atol=1e-4)  # LoRA's B starts at zero
+
+
+def test_merged_adapter_scores_as_the_peft_model_it_was_trained_as(student, batch, tmp_path):
+    """Heads are read with the base weights in training (a peft model with its adapter off) and
+    in use (the base copy kept beside the merged weights): both must give the same scores."""
+    from peft import LoraConfig, get_peft_model
+
+    from logicdistill.student.model import Student
+
+    torch.manual_seed(0)
+    lora = LoraConfig(r=4, target_modules=["q_proj", "v_proj", "down_proj"], init_lora_weights=False)
+    trained = get_peft_model(load_student(device="cpu").model, lora).eval()
+    trained.save_pretrained(tmp_path)
+    as_trained = Student(trained, student.tokenizer, student.device, "peft")
+    merged = load_student(device="cpu", adapter=tmp_path)
+    prompts, names, expected = batch
+    ids = student.tokenizer(prompts[0].head, add_special_tokens=False).input_ids
+    for (k, v), (bk, bv) in zip(merged.head_kv(ids), student.head_kv(ids)):
+        assert torch.equal(k, bk) and torch.equal(v, bv)  # the head is the base model's reading
+    got = score_candidates(merged, prompts, names)
+    for p, q in zip(got, score_candidates(as_trained, prompts, names)):
+        np.testing.assert_allclose(p, q, atol=1e-4)
+    assert np.abs(np.log(got[1]) - expected[1]).max() > 1e-3  # the adapter does change the scores
 
 
 def test_bf16_weights_give_a_distribution_close_to_fp32(batch):

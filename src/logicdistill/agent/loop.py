@@ -101,6 +101,8 @@ class LDAgent:
         self.task, self.base, self.retriever, self.selector, self.top_k = task, base, retriever, selector, top_k
         self.name = selector.name
         self.rank = {name: i for i, name in enumerate(base.names())}
+        # a stage's default is its first function (a stage with none fails at retrieval, clearly)
+        self.defaults = {s.name: fs[0].name for s in task.stages if (fs := base.by_stage(s.name))}
         self.retriever.index(base)
         self.reset()
 
@@ -143,13 +145,15 @@ class LDAgent:
         retrieve_ms = (time.perf_counter() - t0) * 1000 / len(slots)
         previews = [self._previews(stage, w, u, [n for n, _ in h]) for (w, u), h in zip(slots, hits)]
         offered = [[n for n, _ in h if previews[i][n][1] is None] or [n for n, _ in h] for i, h in enumerate(hits)]
+        acts = [{n: self._lookahead(stage, w, u, previews[i][n][0]) for n in offered[i]}
+                for i, (w, u) in enumerate(slots)]
         requests = {  # candidates in base order: equal sets give equal prompts, whose reading a model reuses
             i: SelectionRequest(stage, texts[i], [self.base.get(n) for n in sorted(offered[i], key=self.rank.get)],
                                 Decision(w.state, u, w.plan[u], **w.decision),
                                 {n: self.task.result_text(stage, previews[i][n][0], w.state, u, w.plan[u])
                                  for n in offered[i]})
             for i, (w, u) in enumerate(slots)
-            if len({repr(previews[i][n][0]) for n in offered[i]}) > 1  # the choice changes the outcome: ask
+            if len({repr(a) for a in acts[i].values()}) > 1  # the choice changes what the unit does: ask
         }
         t0 = time.perf_counter()
         selections = dict(zip(requests, self.selector.select_batch(list(requests.values())))) if requests else {}
@@ -173,10 +177,23 @@ class LDAgent:
     def _previews(self, stage: Stage, work: _StepWork, unit: int,
                   names: list[str]) -> dict[str, tuple[Any, str | None]]:
         """What each candidate would return now, given what is decided so far, and its error if it
-        failed. Candidates that all agree make the selection moot, so the selector (the costly
-        model) is skipped."""
+        failed."""
         return {n: execute_stage(self.task, self.base, work.state, stage, unit, n, work.plan, work.memory.results)
                 for n in names}
+
+    def _lookahead(self, stage: Stage, work: _StepWork, unit: int, result: Any) -> Any:
+        """The unit's final result this step if ``stage`` returned ``result`` and every later stage
+        ran its default. Candidates that all lead to the same one cannot change what the unit does
+        now (two goals reached by the same first move, two totals that both say hit), so the
+        selector, the costly model, is not asked: the stage is decided again next step anyway."""
+        later = self.task.stages[self.task.stages.index(stage) + 1:]
+        if not later:
+            return result
+        plan = {**work.plan, unit: {**work.plan[unit], stage.result: result}}
+        for s in later:
+            plan[unit][s.result], _ = execute_stage(self.task, self.base, work.state, s, unit, self.defaults[s.name],
+                                                    plan, work.memory.results)
+        return plan[unit][later[-1].result]
 
 
 def act_on_states(agent: Any, states: list[Any]) -> list[tuple[Any, StepRecord]]:

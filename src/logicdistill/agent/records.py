@@ -18,7 +18,7 @@ class StageRecord:
     probabilities: dict[str, float] | None = None  # a model selector's distribution over candidates
     outcomes: dict[str, float] | None = None  # a demonstrator's simulated value per candidate
     error: str | None = None  # the function raised or returned something invalid
-    forced: bool = False  # every candidate returned the same result, so no selector was asked
+    forced: bool = False  # every candidate led to the same action this step, so no selector was asked
     previews: dict[str, str] = field(default_factory=dict)  # candidate -> what it would return
     rejected: dict[str, str] = field(default_factory=dict)  # candidates not offered: their preview failed, why
     retrieve_ms: float = 0.0

@@ -12,7 +12,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
-from rich.table import Table
+from rich.table import Column, Table
 
 from logicdistill.agent.factory import AGENTS, AgentOptions
 from logicdistill.distill.train import TrainConfig
@@ -267,9 +267,11 @@ def train(
     mode: Annotated[str, typer.Option(help="ld: learn to select functions; kd: imitate the teacher's actions.")] = "ld",
     student: Annotated[Optional[str], typer.Option(help="Model path or id (default: bundled SmolLM2-135M).")] = None,
     max_examples: Annotated[int, typer.Option(help="Training examples (the budget; same for ld and kd).")] = TrainConfig.max_examples,
+    balance: Annotated[float, typer.Option(help="How evenly the budget covers the teacher's answers: 0 natural "
+                                                "frequencies, 1 every answer equally often.")] = TrainConfig.balance,
     epochs: Annotated[int, typer.Option(help="Passes over the training examples.")] = TrainConfig.epochs,
-    batch_size: Annotated[int, typer.Option(help="Examples per optimisation step (per device).")] = 8,
-    learning_rate: Annotated[float, typer.Option(help="Peak learning rate of the LoRA weights.")] = 1e-3,
+    batch_size: Annotated[int, typer.Option(help="Examples per optimisation step (per device).")] = TrainConfig.batch_size,
+    learning_rate: Annotated[float, typer.Option(help="Peak learning rate of the LoRA weights.")] = TrainConfig.learning_rate,
     seed: Seed = 0,
     resume: Annotated[bool, typer.Option(help="Continue an interrupted run from its last checkpoint.")] = False,
 ) -> None:
@@ -278,11 +280,15 @@ def train(
 
     if mode not in ("ld", "kd"):
         raise UserInputError(f"--mode must be ld or kd, got {mode!r}")
-    cfg = TrainConfig(mode=mode, student=student, max_examples=max_examples, epochs=epochs,
+    if not 0 <= balance <= 1:
+        raise UserInputError(f"--balance must be between 0 and 1, got {balance}")
+    cfg = TrainConfig(mode=mode, student=student, max_examples=max_examples, balance=balance, epochs=epochs,
                       batch_size=batch_size, learning_rate=learning_rate, seed=seed)
     metrics = train_run(data, out, cfg, resume=resume)
-    term.print(f"run: {out}  ({metrics['steps']} steps, {metrics['train_seconds']:.0f} s, "
-              f"validation accuracy {metrics['val_accuracy']:.3f})")
+    scored = ("" if metrics["val_accuracy"] is None else
+              f", validation accuracy {metrics['val_accuracy']:.3f}, balanced over answers "
+              f"{metrics['val_balanced_accuracy']:.3f}")
+    term.print(f"run: {out}  ({metrics['steps']} steps, {metrics['train_seconds']:.0f} s{scored})")
 
 
 @app.command()
@@ -538,6 +544,40 @@ def emergency(
     if json:
         write_json(json, report)
         term.print(f"report: {json}")
+
+
+@app.command()
+def demo(
+    out: Annotated[Path, typer.Option("--out", help="Folder for every artefact, summary.json and "
+                                                    "report.html.")] = Path("runs/demo"),
+    fresh: Annotated[bool, typer.Option(help="Remove what an earlier demo wrote there and redo every step.")] = False,
+) -> None:
+    """Logic Distillation end to end on the offline default models: teacher data, LD and KD students,
+    every agent evaluated, an emergency, a report (20-25 minutes on 2 CPU cores; steps whose
+    artefacts exist are reused)."""
+    from logicdistill.demo import TASK_LABELS, comparison, run_demo
+
+    progress, bars = _progress(), {}  # step name -> its bar
+
+    def show(step: str, done: int, total: Optional[int], note: str) -> None:
+        if not bars:
+            progress.start()  # at the first step, so a refused folder prints its error alone
+        if step not in bars:
+            bars[step] = progress.add_task(step, total=total, rate="")
+        progress.update(bars[step], completed=done, total=total, rate=escape(note))
+
+    try:
+        summary = run_demo(out, fresh=fresh, on_progress=show)
+    finally:
+        if bars:
+            progress.stop()
+    columns, rows = comparison(summary)
+    table = Table("agent", *(Column(f"{TASK_LABELS[task]}\n{label}", justify="right") for task, label in columns),
+                  title="Logic Distillation demo (held-out pursuit maps; every 21 Points decision state)")
+    for row in rows:
+        table.add_row(*row)
+    term.print(table)
+    term.print(f"report: {out / 'report.html'}\nsummary: {out / 'summary.json'}")
 
 
 def main() -> None:

@@ -4,8 +4,9 @@ A JSONL file: a header line (settings and every manual), then for each episode i
 followed by an episode row. The episode row marks the episode complete, so an interrupted run
 resumes after the last complete episode and never keeps half an episode.
 
-Candidates are what the retriever really returned, in a seeded shuffled order, so the student
-learns to read manuals and previews rather than positions in a list. Splits are by variant (a
+Candidates are what the retriever really returned, stored in a seeded shuffled order so that
+nothing downstream can lean on the retriever's ranking; training examples list them in the base's
+order, as the agent does (``examples.make_examples``). Splits are by variant (a
 pursuit map) and seed: held-out variants never appear in training, and every ``VAL_EVERY``-th other
 episode is validation; a task with nothing to hold out (21 Points) tests on every fifth episode.
 """

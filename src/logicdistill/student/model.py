@@ -7,6 +7,7 @@ plain copy under the cache and every later load reads that copy (< 1 s).
 
 from __future__ import annotations
 
+import copy
 import importlib.util
 import os
 import shutil
@@ -18,7 +19,7 @@ import torch
 
 from logicdistill.errors import UserInputError
 from logicdistill.paths import cache_dir
-from logicdistill.student.prefix import PrefixCache
+from logicdistill.student.heads import KV, HeadCache
 
 GGUF_NAME = "SmolLM2-135M-Instruct.Q4_1.gguf"
 DEFAULT_NAME = "smollm2-135m-instruct"
@@ -30,8 +31,14 @@ class Student:
     tokenizer: object  # the model's transformers tokenizer; always has a pad token
     device: torch.device
     name: str
-    # keys and values of prompt prefixes already read; clear it after changing the weights
-    prefixes: PrefixCache = field(default_factory=PrefixCache, repr=False)
+    # the base weights that read prompt heads, where ``model`` has an adapter merged into its own;
+    # None: ``model`` itself (with any peft adapter switched off)
+    head_model: torch.nn.Module | None = field(default=None, repr=False)
+    heads: HeadCache = field(default_factory=HeadCache, repr=False)  # heads already read
+
+    def head_kv(self, ids: list[int]) -> KV:
+        """Keys and values of a prompt head under the base weights, read once and kept."""
+        return self.heads.get(self.head_model or self.model, ids, self.device)
 
 
 def default_student_source() -> Path:
@@ -112,8 +119,9 @@ def load_student(
 
     Attention is forced to ``sdpa``: scoring passes a custom 4D boolean mask, which sdpa applies
     as given on every device (flash attention takes no arbitrary mask; eager wants an additive one).
-    A LoRA ``adapter`` is merged into the weights (in fp32, before any cast to ``dtype``): the
-    model is then used for inference only, and a merged model runs as fast as the base.
+    A LoRA ``adapter`` is merged into a copy of the weights (in fp32, before any cast to
+    ``dtype``), which then reads prompt tails as fast as the base model would; the base weights
+    stay loaded beside it to read prompt heads, as in training (``heads.py``).
     """
     from transformers import AutoModelForCausalLM, AutoTokenizer
     from transformers.utils import logging as hf_logging
@@ -138,12 +146,14 @@ def load_student(
             "id in the local cache; give a folder, or run once online to download the id"
         )
         raise UserInputError(f"cannot load student model {name!r}: {hint} ({reason})") from None
+    base = None
     if adapter is not None:
-        model = _with_adapter(model, Path(adapter))
+        base, model = model, _with_adapter(copy.deepcopy(model), Path(adapter))
+        base.to(target, dtype=weights).eval()
     if tokenizer.pad_token is None:
         tokenizer.pad_token = tokenizer.eos_token or tokenizer.unk_token
     model.to(target, dtype=weights).eval()
-    return Student(model=model, tokenizer=tokenizer, device=target, name=name)
+    return Student(model=model, tokenizer=tokenizer, device=target, name=name, head_model=base)
 
 
 def _with_adapter(model: torch.nn.Module, adapter: Path) -> torch.nn.Module:

@@ -2,13 +2,14 @@
 
 The user message puts everything that repeats across decisions first (instruction, stage, the
 numbered candidate manuals, the request to answer) and the state last, then one short line of
-what each candidate would return now. Consecutive prompts of a stage then share a long token
-prefix whose keys and values the scorer reuses; the tokens after it are the student's latency.
+what each candidate would return now. The part before the state is a ``Prompt.head``, shared by
+every decision of a stage with the same candidates; only the tail is the student's latency.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
@@ -23,22 +24,36 @@ def _template(name: str) -> dict[str, str]:
     return {parts[i]: parts[i + 1].strip() for i in range(1, len(parts), 2)}
 
 
+@dataclass(frozen=True)
+class Prompt:
+    """A chat prompt in two parts. ``head`` holds what many decisions share (instruction, stage,
+    the candidates and their manuals, the request to answer); ``tail`` holds this decision's state
+    and previews and ends where the answer begins. The student reads every head with its base
+    weights, once, and only the tail with its trained ones, in training and in use alike: what
+    training pays for and what a decision costs is the tail."""
+
+    head: str
+    tail: str
+
+    @property
+    def text(self) -> str:
+        return self.head + self.tail
+
+
 def selection_prompt(
     tokenizer, instruction: str, stage_line: str, state_text: str, candidates: list[tuple[str, str]],
     previews: list[str] | None = None,
-) -> str:
+) -> Prompt:
     """The chat-formatted prompt, ending where the assistant's answer (a candidate name) begins.
 
     ``candidates`` are (name, manual) pairs, listed and numbered in the order given: a fixed order
-    (the base's) lets prompts of a stage share the listing, whose keys and values are then reused.
+    (the base's) lets decisions with the same candidates share one head.
     ``previews`` (what each candidate would return now) follow the state, by number.
     """
-    parts = _template("select")
     listing = "\n".join(f"{i}. {name}: {manual}" for i, (name, manual) in enumerate(candidates, start=1))
     state = state_text + (f"\nNow: {preview_line(previews)}" if previews else "")
-    user = parts["user"].format(instruction=instruction, stage_line=stage_line, candidates=listing, state_text=state)
-    messages = [{"role": "system", "content": parts["system"]}, {"role": "user", "content": user}]
-    return tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
+    return _split_prompt(tokenizer, "select", state, instruction=instruction, stage_line=stage_line,
+                         candidates=listing)
 
 
 def preview_line(previews: list[str]) -> str:
@@ -46,12 +61,19 @@ def preview_line(previews: list[str]) -> str:
     return "; ".join(f"{i} {p}" for i, p in enumerate(previews, start=1))
 
 
-def action_prompt(tokenizer, instruction: str, state_text: str, actions: list[str]) -> str:
+def action_prompt(tokenizer, instruction: str, state_text: str, actions: list[str]) -> Prompt:
     """The KD / zero-shot prompt: the same instruction and state, answered with an action."""
-    parts = _template("act")
-    user = parts["user"].format(instruction=instruction, state_text=state_text, actions=", ".join(actions))
+    return _split_prompt(tokenizer, "act", state_text, instruction=instruction, actions=", ".join(actions))
+
+
+def _split_prompt(tokenizer, template: str, state_text: str, **fields: str) -> Prompt:
+    """Render ``template`` with the state last and cut it just before the state."""
+    parts = _template(template)
+    user = parts["user"].format(state_text=_SENTINEL, **fields)
     messages = [{"role": "system", "content": parts["system"]}, {"role": "user", "content": user}]
-    return tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
+    text = tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
+    head, rest = text.split(_SENTINEL, 1)
+    return Prompt(head, state_text + rest)
 
 
 def answer_texts(tokenizer, names: list[str]) -> list[str]:

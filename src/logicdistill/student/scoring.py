@@ -1,17 +1,17 @@
 """Scoring candidate names as continuations of a prompt, reading each prompt once per decision.
 
-A prompt and all of its candidates share one row of one forward pass:
-``[prompt][answer 1][answer 2]...``. A custom 4D attention mask lets every answer token see the
-whole prompt and its own answer's earlier tokens only, and position ids restart at the prompt's
-end for every answer, so each candidate is scored exactly as if it alone followed the prompt.
-Transformers uses a 4D mask as given (``masking_utils._preprocess_mask_arguments``); the model
-must run sdpa attention, which ``load_student`` ensures. An answer's last token is never fed: the
-logits that score it come from the token before it.
+A prompt's head (``prompts.Prompt``) is read once with the base weights and kept
+(``heads.HeadCache``); prompts with the same head are scored together, and each tail and all of
+its candidates share one row of one forward pass: ``[tail][answer 1][answer 2]...``. A custom 4D
+attention mask lets every answer token see the head, the tail and its own answer's earlier tokens
+only, and position ids restart at the tail's end for every answer, so each candidate is scored
+exactly as if it alone followed the prompt. Transformers uses a 4D mask as given
+(``masking_utils._preprocess_mask_arguments``); the model must run sdpa attention, which
+``load_student`` ensures. An answer's last token is never fed: the logits that score it come from
+the token before it.
 
-Prompts of one batch are left-padded so that they all end in the same column; the answers start
-right after, and only the logits from that column on are projected onto the vocabulary. The
-tokens all prompts of a batch start with are read once, in a pass of their own, and kept with the
-student (``prefix.py``), as is a single prompt: later calls start after the longest kept prefix.
+Tails of a batch are left-padded so that they all end in the same column; the answers start right
+after, and only the logits from that column on are projected onto the vocabulary.
 """
 
 from __future__ import annotations
@@ -21,84 +21,66 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from logicdistill.student.heads import KV, head_cache
 from logicdistill.student.model import Student
-from logicdistill.student.prefix import KV, common_prefix
-from logicdistill.student.prompts import answer_texts
-
-# No autocast: scores are computed in the model's fp32. On the reference CPU (2-core AMD EPYC with
-# avx512_bf16, no AMX) bf16 autocast was 1.1-1.4x faster (benchmarks/student_latency.py --bf16)
-# but moved candidate log-probabilities by up to 0.18, far beyond the 1e-4 that keeps scores equal
-# to scoring each prompt + answer on its own; below ~50 tokens it was even slower (weight casts).
+from logicdistill.student.prompts import Prompt, answer_texts
 
 
 @dataclass
 class _Row:
-    prompt: list[int]  # the prompt's tokens after the reused prefix
+    prompt: list[int]  # the tail's tokens
     answers: list[list[int]]  # every candidate's answer tokens
 
 
 def score_candidates(
-    student: Student, prompts: list[str], candidates: list[list[str]], max_batch: int = 16
+    student: Student, prompts: list[Prompt], candidates: list[list[str]], max_batch: int = 16
 ) -> list[np.ndarray]:
     """For every prompt, a probability distribution over its candidate names (softmax over each
     name's total answer log-likelihood), in the order the names were given."""
     if len(prompts) != len(candidates) or not all(candidates):
         raise ValueError("one non-empty list of candidate names is needed per prompt")
     tok = student.tokenizer
-    prompt_ids = [tok(p, add_special_tokens=False).input_ids for p in prompts]
-    answer_ids = [
-        [tok(text, add_special_tokens=False).input_ids for text in answer_texts(tok, names)]
-        for names in candidates
-    ]
-    out: list[np.ndarray] = []
+    groups: dict[str, list[int]] = {}
+    for i, p in enumerate(prompts):
+        groups.setdefault(p.head, []).append(i)
+    out: dict[int, np.ndarray] = {}
     with torch.inference_mode():
-        for start in range(0, len(prompts), max_batch):
-            chunk = slice(start, start + max_batch)
-            totals = _score_batch(student, prompt_ids[chunk], answer_ids[chunk])
-            out += [_softmax(t) for t in totals]
-    return out
+        for head, members in groups.items():
+            kv = student.head_kv(tok(head, add_special_tokens=False).input_ids)
+            for start in range(0, len(members), max_batch):
+                chunk = members[start : start + max_batch]
+                rows = [_Row(tok(prompts[i].tail, add_special_tokens=False).input_ids,
+                             [tok(t, add_special_tokens=False).input_ids for t in answer_texts(tok, candidates[i])])
+                        for i in chunk]
+                out.update(zip(chunk, map(_softmax, _score_rows(student, rows, kv))))
+    return [out[i] for i in range(len(prompts))]
 
 
-def _score_batch(
-    student: Student, prompts: list[list[int]], answers: list[list[list[int]]]
-) -> list[torch.Tensor]:
-    """Total answer log-likelihood per candidate, for prompts scored together."""
-    # every row keeps >= 1 prompt token: its logits score the first answer token
-    shared = common_prefix(prompts)[: min(map(len, prompts)) - 1]
-    reused, past = student.prefixes.lookup(shared)
-    if len(prompts) > 1 and len(shared) - reused >= student.prefixes.min_new:
-        # read the batch's shared prefix once rather than once per row, and keep it
-        _, cache, _ = _forward(student, [_Row(shared[reused:], [])], reused, past)
-        student.prefixes.store(shared, reused, cache)
-        reused, past = student.prefixes.lookup(shared)
-    rows = [_Row(p[reused:], a) for p, a in zip(prompts, answers)]
-    logits, cache, batch = _forward(student, rows, reused, past)
-    if len(prompts) == 1:  # keep this prompt: the next decision likely starts the same way
-        student.prefixes.store(shared, reused, cache)
+def _score_rows(student: Student, rows: list[_Row], head: KV) -> list[torch.Tensor]:
+    """Total answer log-likelihood per candidate, for tails scored together after one head."""
+    logits, batch = _forward(student, rows, head)
     log_norm = torch.logsumexp(logits, dim=-1)  # [batch, keep]
     b, k, t = (torch.tensor(x, device=logits.device) for x in (batch.b, batch.k, batch.token))
     token_logp = (logits[b, k, t] - log_norm[b, k]).double().cpu()  # [answer tokens]
     totals = torch.zeros(batch.n_answers, dtype=torch.float64)  # [answers]
     totals.index_add_(0, torch.tensor(batch.answer), token_logp)
-    return list(torch.split(totals, [len(a) for a in answers]))
+    return list(torch.split(totals, [len(r.answers) for r in rows]))
 
 
-def _forward(
-    student: Student, rows: list[_Row], reused: int, past: KV | None
-) -> tuple[torch.Tensor, object, _Batch]:
-    """Logits from the last prompt column on, the pass's DynamicCache, and the layout used."""
+def _forward(student: Student, rows: list[_Row], head: KV) -> tuple[torch.Tensor, _Batch]:
+    """Logits from the last tail column on, and the layout used."""
     model, device = student.model, student.device
+    reused = head[0][0].shape[2]
     batch = _layout(rows, reused, student.tokenizer.pad_token_id)
-    cache = _cache(model, past, len(rows))
     logits = model(
         input_ids=batch.input_ids.to(device),  # [batch, seq]
         attention_mask=batch.mask.to(device),  # [batch, 1, seq, reused + seq]
         position_ids=batch.positions.to(device),  # [batch, seq]
-        past_key_values=cache,
+        past_key_values=head_cache(head, len(rows), model.config),
         use_cache=True,
         logits_to_keep=batch.keep,
     ).logits.float()  # [batch, keep, vocab]
-    return logits, cache, batch
+    return logits, batch
 
 
 @dataclass
@@ -156,15 +138,6 @@ def _mask(segment: torch.Tensor, reused: int) -> torch.Tensor:
     own = (causal & visible) | pad_self  # [batch, seq, seq]
     prefix = torch.ones(segment.shape[0], seq, reused, dtype=torch.bool)  # everyone sees it
     return torch.cat([prefix, own], dim=-1)[:, None]  # [batch, 1, seq, reused + seq]
-
-
-def _cache(model: torch.nn.Module, past: KV | None, rows: int):
-    from transformers import DynamicCache
-
-    if past is None:
-        return DynamicCache(config=model.config)
-    data = [(k.expand(rows, -1, -1, -1), v.expand(rows, -1, -1, -1)) for k, v in past]
-    return DynamicCache(ddp_cache_data=data, config=model.config)
 
 
 def _softmax(logp: torch.Tensor) -> np.ndarray:

@@ -44,12 +44,21 @@ def test_keeping_every_default_is_the_imperfect_baseline():
 def test_teacher_leaves_a_default_where_the_manuals_say(key, estimate, decide):
     agent = teacher("classic")
     _, record = agent.act(exact.decision_state(key))
-    choices = {s.stage: s.choice for s in record.stages if not s.forced}
-    assert choices["estimate"] == estimate
-    assert choices.get("decide", "stick_at_total") == decide
-    scores = next(s.outcomes for s in record.stages if s.stage == "estimate")
+    choices = {s.stage: s.choice for s in record.stages}  # a forced stage runs its default
+    assert choices == {"estimate": estimate, "decide": decide}
+    estimated = next(s for s in record.stages if s.stage == "estimate")
     if estimate != "stand_on_17":
-        assert scores[estimate] - scores["stand_on_17"] >= TwentyOneTask.min_gain
+        assert estimated.outcomes[estimate] - estimated.outcomes["stand_on_17"] >= TwentyOneTask.min_gain
+
+
+def test_the_estimate_is_asked_only_where_the_total_changes_hit_or_stick():
+    """Hard 11 hits and 20 sticks whatever total is estimated: no selection is needed there;
+    hard 14 against a 4 sticks on 13 or 12 but hits on 15 or 17: the teacher is asked."""
+    agent = teacher("classic")
+    for key, asked in (((11, 4, 0), False), ((20, 4, 0), False), ((14, 4, 0), True)):
+        _, record = agent.act(exact.decision_state(key))
+        estimated = next(s for s in record.stages if s.stage == "estimate")
+        assert estimated.forced is not asked and (estimated.outcomes is not None) is asked
 
 
 @pytest.mark.parametrize("env", ["ours", "gymnasium"])

@@ -1,0 +1,82 @@
+"""The demo's resumable steps, with real cheap steps (21 Points teacher data and evaluation): a
+finished step is reused untouched, other sizes are refused, ``clear`` removes only the demo's files."""
+
+import json
+import subprocess
+import sys
+from dataclasses import replace
+
+import pytest
+
+from logicdistill.demo.pipeline import DemoConfig, Layout, clear, data_step, eval_step, run_steps
+from logicdistill.distill.data import generate_data, read_data
+from logicdistill.errors import UserInputError
+from logicdistill.tasks.twentyone.env import TwentyOneEpisodes
+
+CONFIG = DemoConfig(hands=40, mc_hands=50, accuracy_examples=20)
+
+
+def cheap_steps(layout, config=CONFIG):
+    return [data_step(layout, "twentyone", config), eval_step(layout, "twentyone", "teacher", config)]
+
+
+def test_steps_run_once_then_are_reused(tmp_path):
+    layout, events = Layout(tmp_path), []
+    first = run_steps(cheap_steps(layout), layout, CONFIG, lambda *event: events.append(event))
+    assert [t["reused"] for t in first.values()] == [False, False]
+    assert len(read_data(layout.data("twentyone"))[2]) == 40
+    summary = json.loads(layout.eval("twentyone", "teacher").read_text())
+    assert summary["regret"] == pytest.approx(0, abs=1e-9)  # the teacher plays the exact optimum
+    assert layout.eval("twentyone", "teacher", ".png").is_file()
+    assert events[-1] == ("twentyone: eval teacher", 1, 1, f"regret {summary['regret']:.4f}")
+    stamps = {p: p.stat().st_mtime_ns for s in cheap_steps(layout) for p in s.outputs}
+
+    events.clear()
+    again = run_steps(cheap_steps(layout), layout, CONFIG, lambda *event: events.append(event))
+    assert [t["reused"] for t in again.values()] == [True, True]
+    assert [t["seconds"] for t in again.values()] == [t["seconds"] for t in first.values()]  # from the ledger
+    assert {p: p.stat().st_mtime_ns for p in stamps} == stamps
+    assert [e[3] for e in events] == ["reused", "reused"]
+
+
+def test_a_partial_data_file_is_not_done_and_resumes(tmp_path):
+    layout = Layout(tmp_path)
+    generate_data(layout.data("twentyone"), 15, TwentyOneEpisodes("classic"))
+    step = data_step(layout, "twentyone", CONFIG)
+    assert not step.done()
+    run_steps([step], layout, CONFIG)
+    episodes = read_data(layout.data("twentyone"))[2]
+    assert [e.episode for e in episodes] == list(range(40))
+
+
+def test_other_sizes_are_refused(tmp_path):
+    layout = Layout(tmp_path)
+    run_steps(cheap_steps(layout)[:1], layout, CONFIG)
+    other = replace(CONFIG, hands=41)
+    with pytest.raises(UserInputError, match=r"other sizes \(hands\).*--fresh"):
+        run_steps(cheap_steps(layout, other), layout, other)
+
+
+def test_clear_removes_the_demo_files_only(tmp_path):
+    layout = Layout(tmp_path)
+    run_steps(cheap_steps(layout), layout, CONFIG)
+    mine = tmp_path / "notes.txt"
+    mine.write_text("keep me")
+    clear(cheap_steps(layout), layout)
+    assert not layout.ledger.exists() and not (tmp_path / "twentyone" / "data.jsonl").exists()
+    assert not layout.eval("twentyone", "teacher").exists()
+    assert mine.read_text() == "keep me"
+    assert [t["reused"] for t in run_steps(cheap_steps(layout), layout, CONFIG).values()] == [False, False]
+
+
+@pytest.mark.parametrize("ledger, message", [
+    ("{not json", "cannot read"),
+    ('{"format": "something-else"}', "is not a logicdistill-demo/1 file"),
+])
+def test_cli_demo_reports_a_damaged_folder_in_one_line(tmp_path, ledger, message):
+    (tmp_path / "demo.json").write_text(ledger)
+    run = subprocess.run([sys.executable, "-m", "logicdistill", "demo", "--out", str(tmp_path)],
+                         capture_output=True, text=True, timeout=300)
+    assert run.returncode == 2
+    assert run.stderr.strip().startswith("error:") and len(run.stderr.strip().splitlines()) == 1
+    assert message in run.stderr and "--fresh" in run.stderr
