@@ -59,6 +59,31 @@ def run_pipelines(
     return task.to_action(state, plan), plan
 
 
+def stage_defaults(task: Task, base: FunctionBase) -> dict[str, str]:
+    """Each stage's default: its first function in the base (a stage with none has no entry and
+    fails at retrieval, with a clear message)."""
+    return {s.name: fs[0].name for s in task.stages if (fs := base.by_stage(s.name))}
+
+
+def run_later_defaults(
+    task: Task,
+    base: FunctionBase,
+    state: Any,
+    stage: Stage,
+    unit: int,
+    result: Any,
+    plan: dict[int, dict[str, Any]],
+    memory: dict[int, dict[str, Any]],
+    defaults: dict[str, str],
+) -> dict[str, Any]:
+    """The unit's results this step if ``stage`` returned ``result`` and every later stage ran its
+    default: what a choice at ``stage`` leads to before any later choice is made."""
+    plan = {**plan, unit: {**plan.get(unit, {}), stage.result: result}}
+    for s in task.stages[task.stages.index(stage) + 1:]:
+        plan[unit][s.result], _ = execute_stage(task, base, state, s, unit, defaults[s.name], plan, memory)
+    return plan[unit]
+
+
 def stage_line(stage: Stage) -> str:
     return f"Stage {stage.name}: {stage.description}"
 
@@ -101,8 +126,7 @@ class LDAgent:
         self.task, self.base, self.retriever, self.selector, self.top_k = task, base, retriever, selector, top_k
         self.name = selector.name
         self.rank = {name: i for i, name in enumerate(base.names())}
-        # a stage's default is its first function (a stage with none fails at retrieval, clearly)
-        self.defaults = {s.name: fs[0].name for s in task.stages if (fs := base.by_stage(s.name))}
+        self.defaults = stage_defaults(task, base)
         self.retriever.index(base)
         self.reset()
 
@@ -186,14 +210,9 @@ class LDAgent:
         ran its default. Candidates that all lead to the same one cannot change what the unit does
         now (two goals reached by the same first move, two totals that both say hit), so the
         selector, the costly model, is not asked: the stage is decided again next step anyway."""
-        later = self.task.stages[self.task.stages.index(stage) + 1:]
-        if not later:
-            return result
-        plan = {**work.plan, unit: {**work.plan[unit], stage.result: result}}
-        for s in later:
-            plan[unit][s.result], _ = execute_stage(self.task, self.base, work.state, s, unit, self.defaults[s.name],
-                                                    plan, work.memory.results)
-        return plan[unit][later[-1].result]
+        results = run_later_defaults(self.task, self.base, work.state, stage, unit, result, work.plan,
+                                     work.memory.results, self.defaults)
+        return results[self.task.stages[-1].result]
 
 
 def act_on_states(agent: Any, states: list[Any]) -> list[tuple[Any, StepRecord]]:

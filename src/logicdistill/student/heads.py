@@ -10,6 +10,7 @@ trained from one base model.
 from __future__ import annotations
 
 from collections import OrderedDict
+from contextlib import nullcontext
 
 import torch
 
@@ -43,8 +44,6 @@ class HeadCache:
 
 def read_head(model: torch.nn.Module, ids: list[int], device: torch.device) -> KV:
     """One forward pass over a head with the base weights: a peft model's adapters are disabled."""
-    from contextlib import nullcontext
-
     base = model.disable_adapter() if hasattr(model, "disable_adapter") else nullcontext()
     with torch.no_grad(), base:
         out = model(input_ids=torch.tensor([ids], device=device), use_cache=True)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from logicdistill.agent.loop import run_pipelines
+from logicdistill.agent.loop import run_pipelines, stage_defaults
 from logicdistill.agent.selectors import SelectionRequest
 from logicdistill.functions import FunctionBase
 from logicdistill.tasks.pursuit.evaders import EvaderPolicy
@@ -25,7 +25,7 @@ CAPTURE_VALUE = 1000.0
 class PursuitDemonstrator:
     def __init__(self, task: PursuitTask, base: FunctionBase, evader_policy: EvaderPolicy, horizon: int = 8):
         self.task, self.base, self.evader_policy, self.horizon = task, base, evader_policy, horizon
-        self.defaults = {s.name: base.by_stage(s.name)[0].name for s in task.stages}  # each stage's first: its default
+        self.defaults = stage_defaults(task, base)
         self._cache: dict[tuple, float] = {}
         self._cache_key: tuple = ()
 

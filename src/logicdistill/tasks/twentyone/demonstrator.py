@@ -12,7 +12,7 @@ stage that can, with defaults after it, keeps the labels close to the manuals' `
 
 from __future__ import annotations
 
-from logicdistill.agent.loop import execute_stage
+from logicdistill.agent.loop import execute_stage, run_later_defaults, stage_defaults
 from logicdistill.agent.selectors import SelectionRequest
 from logicdistill.functions import FunctionBase
 from logicdistill.tasks.twentyone.exact import action_values
@@ -24,17 +24,16 @@ SCALE = 1000.0  # score units per chip of expected return (TwentyOneTask.min_gai
 class TwentyOneDemonstrator:
     def __init__(self, task: TwentyOneTask, base: FunctionBase):
         self.task, self.base = task, base
-        self.defaults = {s.name: base.by_stage(s.name)[0].name for s in task.stages}
+        self.defaults = stage_defaults(task, base)
 
     def scores(self, request: SelectionRequest, pending: dict[int, dict[str, str]]) -> dict[str, float]:
         d = request.decision
         values = action_values(d.state.rules)[d.state.key]
-        later = self.task.stages[self.task.stages.index(request.stage) + 1:]
         out = {}
         for cand in request.candidates:
             plan = {d.unit: dict(d.results)}
-            for stage, name in [(request.stage, cand.name), *((s, self.defaults[s.name]) for s in later)]:
-                plan[d.unit][stage.result], _ = execute_stage(self.task, self.base, d.state, stage, d.unit, name,
-                                                              plan, d.memory)
-            out[cand.name] = SCALE * values[self.task.to_action(d.state, plan)]
+            result, _ = execute_stage(self.task, self.base, d.state, request.stage, d.unit, cand.name, plan, d.memory)
+            results = run_later_defaults(self.task, self.base, d.state, request.stage, d.unit, result, plan, d.memory,
+                                         self.defaults)
+            out[cand.name] = SCALE * values[self.task.to_action(d.state, {d.unit: results})]
         return out
