@@ -4,7 +4,8 @@ student (no base: the new function cannot reach it) and the teacher.
 
     .venv/bin/python benchmarks/emergency.py --ld-run runs/ld --kd-run runs/kd
     .venv/bin/python benchmarks/emergency.py --agents teacher          # no student needed
-Writes benchmarks/results/emergency.json (and the new base versions under --out).
+Writes benchmarks/results/emergency.json, keeping the scenarios it did not run this time (and the
+new base versions under --out).
 """
 
 from __future__ import annotations
@@ -58,7 +59,11 @@ def main() -> None:
     settings = {"agents": args.agents, "ld_run": str(args.ld_run) if args.ld_run else None,
                 "kd_run": str(args.kd_run) if args.kd_run else None, "episodes": args.episodes, "hands": args.hands,
                 "seed": args.seed, "retriever": args.retriever, "evader": Trial.evader}
-    (RESULTS / "emergency.json").write_text(json.dumps({"settings": settings, "scenarios": reports}, indent=2) + "\n")
+    # scenarios measured by earlier runs (other tasks, other agents) are kept, each with its settings
+    path = RESULTS / "emergency.json"
+    kept = json.loads(path.read_text()).get("scenarios", {}) if path.is_file() else {}
+    kept.update({key: {**report, "settings": settings} for key, report in reports.items()})
+    path.write_text(json.dumps({"scenarios": kept}, indent=2) + "\n")
     print("\n| scenario | metric | agent | normal rules | new rule, stale base | new rule, new function |")
     print("|---|---|---|---|---|---|")
     for key, r in reports.items():

@@ -94,7 +94,7 @@ def test_a_short_twentyone_run_learns_the_teachers_choice(tmp_path):
     from logicdistill.agent.factory import AgentOptions
     from logicdistill.distill.data import generate_data, read_data
     from logicdistill.distill.examples import make_examples
-    from logicdistill.distill.train import train
+    from logicdistill.distill.train import held_out_accuracy, train
     from logicdistill.tasks.twentyone.env import TwentyOneEpisodes
 
     data = generate_data(tmp_path / "hands.jsonl", 25, TwentyOneEpisodes(), options=AgentOptions(retriever="bm25"))
@@ -113,3 +113,17 @@ def test_a_short_twentyone_run_learns_the_teachers_choice(tmp_path):
         return np.mean([p[e.candidates.index(e.answer)] for e, p in zip(examples, probs)])
 
     assert p_teacher(student) > p_teacher(untrained) + 0.2
+    # held-out accuracy counts what each agent is really asked: ld skips forced decisions, kd
+    # answers every hand's first stage (forced or not)
+    test = [r for r in rows if r.split == "test"]
+    ld, kd = (held_out_accuracy(student, header, rows, mode, None, 0) for mode in ("ld", "kd"))
+    assert ld["n"] == sum(not r.forced for r in test) and kd["n"] == sum(r.stage == "estimate" for r in test)
+    assert 0 <= ld["exact"] <= 1 and 0 <= kd["exact"] <= 1
+
+
+def test_the_default_budget_is_the_tasks():
+    from logicdistill.distill.train import training_budget
+
+    assert training_budget(TrainConfig(), "twentyone") == 2560
+    assert training_budget(TrainConfig(), "pursuit") == 1280
+    assert training_budget(TrainConfig(max_examples=64), "twentyone") == 64

@@ -266,7 +266,9 @@ def train(
     out: Annotated[Path, typer.Option("--out", help="Run folder to create.")],
     mode: Annotated[str, typer.Option(help="ld: learn to select functions; kd: imitate the teacher's actions.")] = "ld",
     student: Annotated[Optional[str], typer.Option(help="Model path or id (default: bundled SmolLM2-135M).")] = None,
-    max_examples: Annotated[int, typer.Option(help="Training examples (the budget; same for ld and kd).")] = TrainConfig.max_examples,
+    max_examples: Annotated[Optional[int], typer.Option(
+        help="Training examples (the budget; same for ld and kd). Default: the task's (pursuit 1280, "
+             "21 Points 2560).")] = TrainConfig.max_examples,
     balance: Annotated[float, typer.Option(help="How evenly the budget covers the teacher's answers: 0 natural "
                                                 "frequencies, 1 every answer equally often.")] = TrainConfig.balance,
     epochs: Annotated[int, typer.Option(help="Passes over the training examples.")] = TrainConfig.epochs,
@@ -282,6 +284,8 @@ def train(
         raise UserInputError(f"--mode must be ld or kd, got {mode!r}")
     if not 0 <= balance <= 1:
         raise UserInputError(f"--balance must be between 0 and 1, got {balance}")
+    if max_examples is not None and max_examples < 1:
+        raise UserInputError(f"--max-examples must be at least 1, got {max_examples}")
     cfg = TrainConfig(mode=mode, student=student, max_examples=max_examples, balance=balance, epochs=epochs,
                       batch_size=batch_size, learning_rate=learning_rate, seed=seed)
     metrics = train_run(data, out, cfg, resume=resume)

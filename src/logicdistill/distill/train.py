@@ -14,7 +14,7 @@ import json
 import logging
 import shutil
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -26,18 +26,19 @@ from logicdistill.distill.examples import Example, Mode, accuracy, distinct, dra
 from logicdistill.distill.runs import RUN_FORMAT
 from logicdistill.errors import UserInputError
 from logicdistill.functions.base import atomic_write_text
+from logicdistill.tasks import get_task
 
 log = logging.getLogger(__name__)
 
 
 @dataclass
 class TrainConfig:
-    """Training settings; the defaults take about 10 minutes for 21 Points and 16 for pursuit on one
-    thread of a 2-core CPU (only the prompt tails are trained: ``heads.py``)."""
+    """Training settings; the defaults take about 15 minutes for 21 Points (8 on two threads of an
+    idle 2-core CPU) and 16 for pursuit on one thread (only the prompt tails are trained: ``heads.py``)."""
 
     mode: Mode = "ld"  # ld: select functions; kd: imitate the teacher's actions
     student: str | None = None  # model path or id; None = bundled SmolLM2-135M-Instruct
-    max_examples: int = 1280  # training examples drawn from the train split (the budget)
+    max_examples: int | None = None  # draws from the train split (the budget); None: the task's train_examples
     balance: float = 0.5  # 0: natural answer frequencies; 1: every answer equally often (examples.draw)
     val_examples: int = 200  # validation examples scored after every epoch
     epochs: int = 1  # more distinct examples beat more passes over fewer at the same cost
@@ -102,6 +103,20 @@ def choose(student, examples: list[Example], batch: int = 16) -> list[str]:
     return picks
 
 
+def held_out_accuracy(student, header, rows, mode: Mode, limit: int | None, seed: int) -> dict[str, float]:
+    """The student's answers on the test split against the teacher's, over the decisions an agent
+    really asks (``ld`` skips forced ones; ``kd`` answers every step), at their real frequencies."""
+    test = [r for r in rows if r.split == "test" and (mode == "kd" or not r.forced)]
+    examples = sample(make_examples(header, test, student.tokenizer, mode), limit, seed)
+    return accuracy(examples, choose(student, examples))
+
+
+def training_budget(cfg: TrainConfig, task: str) -> int:
+    """The draws to train on: ``max_examples`` when given, else the task's own default (21 Points
+    needs twice pursuit's budget to learn the dealer's card, and is as cheap per step)."""
+    return cfg.max_examples if cfg.max_examples is not None else get_task(task).train_examples
+
+
 def _prepare_run(out: Path, resume: bool) -> None:
     if (out / "adapter").exists() and not resume:
         raise UserInputError(f"{out} already holds a trained run; pick another --out or pass --resume")
@@ -117,6 +132,7 @@ def train(data_path: str | Path, out: str | Path, cfg: TrainConfig, resume: bool
     out = Path(out)
     header, rows, _ = read_data(data_path)
     _prepare_run(out, resume)
+    cfg = replace(cfg, max_examples=training_budget(cfg, header.task))
     student = load_student(cfg.student)
     train_rows = distinct([r for r in rows if r.split == "train"], cfg.mode)  # the budget buys distinct decisions
     examples = {"train": draw(make_examples(header, train_rows, student.tokenizer, cfg.mode), cfg.max_examples,
@@ -138,7 +154,7 @@ def fit(student, train_ex: list[Example], val_ex: list[Example], cfg: TrainConfi
     """LoRA SFT on prepared examples; saves ``adapter/``, ``metrics.json`` and the learning curve."""
     import torch
     from peft import get_peft_model
-    from transformers import TrainerCallback, TrainingArguments
+    from transformers import TrainerCallback, TrainingArguments, set_seed
 
     from logicdistill.student.model import Student
 
@@ -146,6 +162,7 @@ def fit(student, train_ex: list[Example], val_ex: list[Example], cfg: TrainConfi
     AnswerLossTrainer = _answer_loss_trainer()
     train_rows, skipped = tokenize(train_ex, tokenizer, cfg.max_length)
     batches = head_batches(train_rows, cfg.batch_size, cfg.seed)
+    set_seed(cfg.seed)  # the adapter's initial weights too: a run is reproducible from its seed
     model = get_peft_model(student.model, lora_config(cfg))
     history: list[dict[str, Any]] = []
 

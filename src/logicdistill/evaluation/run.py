@@ -61,7 +61,6 @@ def selection_accuracy(agent_name: str, options: AgentOptions, data: Path | None
     counts a different function that returns the same result in that state.
     """
     from logicdistill.distill.data import read_data
-    from logicdistill.distill.examples import accuracy, make_examples, sample
     from logicdistill.distill.runs import read_run_config
 
     none = {"selection_accuracy": None, "selection_accuracy_equivalent": None, "selection_examples": 0}
@@ -72,18 +71,16 @@ def selection_accuracy(agent_name: str, options: AgentOptions, data: Path | None
     if data is None:
         return none
     header, rows, _ = read_data(data)
-    rows = [r for r in rows if r.split == "test" and not r.forced]
     if agent_name == "random":  # the exact expectation of a uniform choice
+        rows = [r for r in rows if r.split == "test" and not r.forced]
         exact = float(np.mean([1 / len(r.candidates) for r in rows])) if rows else None
         same = float(np.mean([r.previews.count(r.previews[r.candidates.index(r.choice)]) / len(r.candidates)
                               for r in rows])) if rows else None
         return {"selection_accuracy": exact, "selection_accuracy_equivalent": same, "selection_examples": len(rows)}
     from logicdistill.agent.factory import student_for
-    from logicdistill.distill.train import choose
+    from logicdistill.distill.train import held_out_accuracy
 
-    student = student_for(agent_name, options)
-    examples = sample(make_examples(header, rows, student.tokenizer, "ld"), limit, options.seed)
-    acc = accuracy(examples, choose(student, examples))
+    acc = held_out_accuracy(student_for(agent_name, options), header, rows, "ld", limit, options.seed)
     return {"selection_accuracy": acc["exact"], "selection_accuracy_equivalent": acc["equivalent"],
             "selection_examples": acc["n"]}
 

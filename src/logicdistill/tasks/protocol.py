@@ -13,6 +13,7 @@ class Task(Protocol):
     stages: tuple[Stage, ...]
     actions: tuple[str, ...]  # a unit's possible final actions, named by KD and zero-shot students
     min_gain: float  # how much better (in the demonstrator's score units) a function must be to leave a default
+    train_examples: int  # the default training budget (draws): what the default run needs to learn this task
 
     def bundled_base(self) -> FunctionBase:
         """The function base shipped with the package."""

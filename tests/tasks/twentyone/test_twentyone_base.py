@@ -74,9 +74,9 @@ def test_default_pipeline_is_plausible_but_imperfect_and_good_choices_reach_the_
 
 def test_state_and_result_text_are_short():
     state = TwentyOneState(15, 10, False)
-    assert TASK.state_text(state, 0, {}) == "hand 15 hard, dealer shows 10"
+    assert TASK.state_text(state, 0, {}) == "hand 15 hard, dealer shows 10, busts 21%"
     soft = TwentyOneState(18, 1, True)
-    assert TASK.state_text(soft, 0, {"stand_on": 17}) == "hand 18 soft, dealer shows ace\nstick on 17+"
+    assert TASK.state_text(soft, 0, {"stand_on": 17}) == "hand 18 soft, dealer shows ace, busts 12%\nstick on 17+"
     assert TASK.result_text(ESTIMATE, 13, state, 0, {}) == "stick on 13+"
     assert TASK.result_text(DECIDE, "hit", state, 0, {"stand_on": 13}) == "hit"
 

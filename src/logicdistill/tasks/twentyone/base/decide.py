@@ -26,7 +26,7 @@ def hit_soft_18_against_strong_dealer(state, stand_on):
     """Hit a soft 18 when the dealer shows 9, 10 or an ace: it loses to their likely 19 or 20.
     Otherwise stick at the estimated total.
 
-    When: I hold a soft 18 and the dealer shows 9, 10 or an ace.
+    When: I hold a soft 18 and the dealer shows 9, 10 or an ace (busts 23% or less).
     """
     if state.usable_ace and state.player_sum == 18 and state.dealer_card in (9, 10, 1):
         return "hit"

@@ -6,7 +6,7 @@ STAGE = "estimate"
 def stand_on_17(state):
     """Stick on 17 or more, as the dealer must.
 
-    When: the default; the dealer shows 7 to 10 or an ace, or my hand is soft.
+    When: the default; the dealer shows 7 to 10 or an ace (busts 26% or less), or my hand is soft.
     """
     return 17
 
@@ -14,7 +14,7 @@ def stand_on_17(state):
 def stand_on_15(state):
     """Stick on 15 or more: a hit would bust me more often than not.
 
-    When: the dealer shows 2 to 6 and I hold a hard 15 or 16.
+    When: the dealer shows 2 to 6 (busts 35% or more) and I hold a hard 15 or 16.
     """
     return 15
 
@@ -22,7 +22,7 @@ def stand_on_15(state):
 def stand_on_13(state):
     """Stick on 13 or more: a dealer's 2 to 6 busts often, so do not risk a stiff hand.
 
-    When: the dealer shows 2 to 6 and I hold a hard 13 or 14.
+    When: the dealer shows 2 to 6 (busts 35% or more) and I hold a hard 13 or 14.
     """
     return 13
 
@@ -30,6 +30,6 @@ def stand_on_13(state):
 def stand_on_12(state):
     """Stick on any stiff hand, 12 or more: the dealer busts most with 4, 5 or 6.
 
-    When: the dealer shows 4, 5 or 6 and I hold a hard 12.
+    When: the dealer shows 4, 5 or 6 (busts 39% or more) and I hold a hard 12.
     """
     return 12
