@@ -49,6 +49,7 @@ class DemoConfig:
     hands: int = 1500  # 21 Points teacher hands of data (~20 s)
     pursuit_examples: int = 160  # training budget of each mode, LD and KD alike (~3-5 s per 8 examples)
     twentyone_examples: int = 128
+    learning_rate: float = 3e-3  # the small budgets above learn more at a higher rate than the default
     val_examples: int = 64  # validation decisions scored after training (~5 per second)
     max_steps: int = 60  # pursuit step limit (data, evaluation, replay); the teacher needs up to ~50 here
     eval_episodes: int = 2  # pursuit games per agent on the held-out maps, in lock step (student: ~5 decisions/s)
@@ -138,7 +139,8 @@ def train_step(layout: Layout, task: str, mode: str, config: DemoConfig) -> Step
 
     def run(tick: Tick) -> None:
         tick(0, None, "LoRA on the 135M student")
-        cfg = TrainConfig(mode=mode, max_examples=config.examples(task), val_examples=config.val_examples)
+        cfg = TrainConfig(mode=mode, max_examples=config.examples(task), val_examples=config.val_examples,
+                          learning_rate=config.learning_rate)
         with quiet_trainer():
             metrics = train(layout.data(task), out, cfg, resume=out.exists())
         tick(1, 1, f"{metrics['train_seconds']:.0f} s")
