@@ -64,22 +64,24 @@ def main() -> None:
     kept = json.loads(path.read_text()).get("scenarios", {}) if path.is_file() else {}
     kept.update({key: {**report, "settings": settings} for key, report in reports.items()})
     path.write_text(json.dumps({"scenarios": kept}, indent=2) + "\n")
-    print("\n| scenario | metric | agent | normal rules | new rule, stale base | new rule, new function |")
-    print("|---|---|---|---|---|---|")
+    print("\n| scenario | metric | agent | normal rules | new rule, stale base | new rule, new function | recovery |")
+    print("|---|---|---|---|---|---|---|")
     for key, r in reports.items():
         m = r["metric"]
-        lines = [(r["agent"], r)] + ([("teacher", r["teacher"])] if r["agent"] != "teacher" else [])
-        for agent, phases in lines:
+        recovered = "-" if r["recovery"] is None else f"{r['recovery']:.0%}"
+        lines = [(r["agent"], r, recovered)] + ([("teacher", r["teacher"], "")] if r["agent"] != "teacher" else [])
+        for agent, phases, rec in lines:
             print(f"| {key} | {m} | {agent} | {phases['normal'][m]:.3g} | {phases['before'][m]:.3g} | "
-                  f"{phases['after'][m]:.3g} |")
+                  f"{phases['after'][m]:.3g} | {rec} |")
         if r["kd"]:
-            print(f"| {key} | {m} | kd | {r['kd']['normal'][m]:.3g} | {r['kd']['under_rule'][m]:.3g} | (no base) |")
+            print(f"| {key} | {m} | kd | {r['kd']['normal'][m]:.3g} | {r['kd']['under_rule'][m]:.3g} | (no base) | |")
 
 
 def row(report: dict) -> str:
     m = report["metric"]
     figures = " -> ".join(f"{report[p][m]:.3g}" for p in ("normal", "before", "after"))
-    return f"{report['task']}/{report['scenario']}: {report['agent']} {m} {figures} ({report['wall_s']:.0f} s)"
+    recovered = "" if report["recovery"] is None else f", recovery {report['recovery']:.0%}"
+    return f"{report['task']}/{report['scenario']}: {report['agent']} {m} {figures}{recovered} ({report['wall_s']:.0f} s)"
 
 
 if __name__ == "__main__":

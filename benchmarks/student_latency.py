@@ -28,7 +28,8 @@ import numpy as np
 import torch
 
 from logicdistill.agent.loop import execute_stage, stage_line
-from logicdistill.student import answer_texts, load_student, score_candidates, selection_prompt
+from logicdistill.student import load_student, score_candidates, selection_prompt
+from logicdistill.student.answers import answer_paths
 from logicdistill.tasks import get_task
 from logicdistill.tasks.pursuit.baselines import GreedyChaseAgent
 from logicdistill.tasks.pursuit.env import PursuitConfig, make_env
@@ -99,7 +100,7 @@ def main() -> None:
     line = stage_line(stage)
     prompts = [selection_prompt(tok, task.instruction, line, text, manuals, previews) for text, previews in requests]
     head, tail = (len(tok(part, add_special_tokens=False).input_ids) for part in (prompts[0].head, prompts[0].tail))
-    fed = sum(len(tok(a, add_special_tokens=False).input_ids) - 1 for a in answer_texts(tok, names))
+    fed = sum(len(a.fed) for a in answer_paths(tok, names))
 
     def score(first: int, count: int) -> list[np.ndarray]:
         return score_candidates(student, prompts[first : first + count], [names] * count)
@@ -112,7 +113,7 @@ def main() -> None:
         "candidates": names,
         "prompt_tokens": head + tail,
         "head_tokens": head,  # read once per candidate list: what a warm decision does not read
-        "answer_tokens_fed": fed,  # every answer but its last token
+        "answer_tokens_fed": fed,  # only those before a branch deeper than the first token
         "reps": args.reps,
         "load_average_before": os.getloadavg(),
         "single_cold": timed(lambda i: score(i, 1), args.reps, student.heads.clear),

@@ -123,7 +123,9 @@ def test_selector_is_skipped_when_every_candidate_gives_the_same_result():
     target = [r for r in step.stages if r.stage == "target"]
     base_order = task.bundled_base().names()
     first_in_base = lambda names: min(names, key=base_order.index)  # noqa: E731
-    assert all(r.forced and r.choice == first_in_base(r.candidates) and r.previews == {} for r in target)
+    assert all(r.forced and r.choice == first_in_base(r.candidates) for r in target)
+    # what each would return is recorded all the same (emergency drills train on it): the one evader
+    assert all(set(r.previews) == set(r.candidates) and set(r.previews.values()) == {"E0"} for r in target)
     assert not any(req.stage.name == "target" for req in selector.asked)
     for req in selector.asked:  # asked decisions carry what each candidate would return
         assert set(req.previews) == {c.name for c in req.candidates} and len(set(req.previews.values())) > 1

@@ -71,7 +71,7 @@ def test_clear_removes_the_demo_files_only(tmp_path):
 
 @pytest.mark.parametrize("ledger, message", [
     ("{not json", "cannot read"),
-    ('{"format": "something-else"}', "is not a logicdistill-demo/1 file"),
+    ('{"format": "something-else"}', "is not a logicdistill-demo/2 file"),
 ])
 def test_cli_demo_reports_a_damaged_folder_in_one_line(tmp_path, ledger, message):
     (tmp_path / "demo.json").write_text(ledger)

@@ -48,8 +48,11 @@ def test_balanced_accuracy_exposes_a_student_that_always_gives_the_default(skewe
     assert accuracy(skewed[-4:], ["default"] * 4) == {"exact": 0.0, "equivalent": 1.0, "balanced": 0.0, "n": 4}
 
 
-def row(head: list[int], tail: int) -> dict[str, list[int]]:
-    return {"head": head, "input_ids": list(range(10, 10 + tail)) + [7], "labels": [-100] * tail + [7]}
+def row(head: list[int], tail: int) -> dict:
+    """A tail and one fed answer token; the answer parts from its rivals at the first token (read
+    one column before the end: tokens 7, 8 or 9) and again after it (the last column)."""
+    return {"head": head, "input_ids": list(range(10, 10 + tail)) + [7],
+            "branches": [(1, (7, 8, 9), 0), (0, (3, 4), 1)]}
 
 
 def test_head_batches_share_a_head_and_cover_every_row_once():
@@ -66,5 +69,5 @@ def test_collate_left_pads_tails_after_the_head():
     assert batch["input_ids"].tolist() == [[0, 0, 10, 11, 7], [10, 11, 12, 13, 7]]
     assert batch["attention_mask"].tolist() == [[1, 1, 1, 0, 0, 1, 1, 1], [1] * 8]
     assert batch["position_ids"].tolist() == [[0, 0, 3, 4, 5], [3, 4, 5, 6, 7]]
-    assert torch.equal(batch["labels"][:, -1], torch.tensor([7, 7]))
-    assert (batch["labels"][:, :-1] == -100).all()
+    assert batch["branch_row"].tolist() == [0, 0, 1, 1] and batch["branch_back"].tolist() == [1, 0, 1, 0]
+    assert batch["branch_tokens"] == [(7, 8, 9), (3, 4)] * 2 and batch["branch_own"].tolist() == [0, 1, 0, 1]

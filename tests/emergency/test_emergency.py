@@ -71,6 +71,7 @@ def test_twentyone_teacher_regret_rises_under_surrender_and_vanishes_with_the_ne
     assert report["normal"]["regret"] < 1e-9  # optimal under the old rules
     assert report["before"]["regret"] == pytest.approx(0.00849, abs=1e-5)  # blind to surrender
     assert report["after"]["regret"] < 1e-9  # optimal again, no retraining
+    assert report["recovery"] == pytest.approx(1.0)  # all the regret the rule added is won back
     assert report["new_function_choices"]["surrender_hopeless_hand"]["selected"] > 0
     assert report["teacher"]["after"] == report["after"]
 

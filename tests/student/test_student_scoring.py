@@ -57,17 +57,23 @@ def test_answers_end_the_turn_only_when_one_name_begins_another(student):
 
 
 def naive_logp(student, p, names: list[str]) -> np.ndarray:
-    """Reference: each head + tail + answer sequence run on its own, in one plain forward pass."""
+    """Reference: constrained decoding, each head + tail + answer sequence run on its own in one
+    plain forward pass; at every answer token, its share among the tokens with which the
+    candidates that agree so far continue."""
     tok = student.tokenizer
     ids = [tok(part, add_special_tokens=False).input_ids for part in (p.head, p.tail)]
     p = ids[0] + ids[1]
+    answers = [tok(a, add_special_tokens=False).input_ids for a in answer_texts(tok, names)]
     out = []
-    for answer in answer_texts(tok, names):
-        full = p + tok(answer, add_special_tokens=False).input_ids
+    for answer in answers:
         with torch.inference_mode():
-            logits = student.model(torch.tensor([full])).logits[0]  # [seq, vocab]
-            logp = torch.log_softmax(logits.double(), -1)
-        out.append(sum(logp[i - 1, full[i]].item() for i in range(len(p), len(full))))
+            logits = student.model(torch.tensor([p + answer])).logits[0].double()  # [seq, vocab]
+        total = 0.0
+        for j, token in enumerate(answer):
+            allowed = sorted({a[j] for a in answers if len(a) > j and a[:j] == answer[:j]})
+            row = logits[len(p) + j - 1]
+            total += (row[token] - torch.logsumexp(row[allowed], 0)).item()
+        out.append(total)
     return np.array(out)
 
 

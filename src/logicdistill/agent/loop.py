@@ -171,11 +171,11 @@ class LDAgent:
         offered = [[n for n, _ in h if previews[i][n][1] is None] or [n for n, _ in h] for i, h in enumerate(hits)]
         acts = [{n: self._lookahead(stage, w, u, previews[i][n][0]) for n in offered[i]}
                 for i, (w, u) in enumerate(slots)]
+        shown = [{n: self.task.result_text(stage, previews[i][n][0], w.state, u, w.plan[u]) for n in offered[i]}
+                 for i, (w, u) in enumerate(slots)]  # recorded even where no model is asked (drills use them)
         requests = {  # candidates in base order: equal sets give equal prompts, whose reading a model reuses
             i: SelectionRequest(stage, texts[i], [self.base.get(n) for n in sorted(offered[i], key=self.rank.get)],
-                                Decision(w.state, u, w.plan[u], **w.decision),
-                                {n: self.task.result_text(stage, previews[i][n][0], w.state, u, w.plan[u])
-                                 for n in offered[i]})
+                                Decision(w.state, u, w.plan[u], **w.decision), shown[i])
             for i, (w, u) in enumerate(slots)
             if len({repr(a) for a in acts[i].values()}) > 1  # the choice changes what the unit does: ask
         }
@@ -192,7 +192,7 @@ class LDAgent:
                 step=getattr(w.state, "step", 0), unit=u, stage=stage.name, candidates=[n for n, _ in h],
                 retrieval_scores=[round(sc, 4) for _, sc in h], choice=sel.choice, result=result,
                 probabilities=sel.probabilities, outcomes=sel.outcomes, error=error, forced=i not in requests,
-                previews=requests[i].previews if i in requests else {},
+                previews=shown[i],
                 rejected={n: e for n, (_, e) in previews[i].items() if e is not None and n not in offered[i]},
                 retrieve_ms=retrieve_ms, select_ms=select_ms if i in requests else 0.0,
                 execute_ms=(time.perf_counter() - t0) * 1000, state_text=texts[i],

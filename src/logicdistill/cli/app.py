@@ -271,6 +271,8 @@ def train(
              "21 Points 2560).")] = TrainConfig.max_examples,
     balance: Annotated[float, typer.Option(help="How evenly the budget covers the teacher's answers: 0 natural "
                                                 "frequencies, 1 every answer equally often.")] = TrainConfig.balance,
+    drills: Annotated[float, typer.Option(help="Share of ld examples rewritten as emergency drills (a made-up "
+                                               "rule and its new default function), 0 for none.")] = TrainConfig.drills,
     epochs: Annotated[int, typer.Option(help="Passes over the training examples.")] = TrainConfig.epochs,
     batch_size: Annotated[int, typer.Option(help="Examples per optimisation step (per device).")] = TrainConfig.batch_size,
     learning_rate: Annotated[float, typer.Option(help="Peak learning rate of the LoRA weights.")] = TrainConfig.learning_rate,
@@ -284,10 +286,12 @@ def train(
         raise UserInputError(f"--mode must be ld or kd, got {mode!r}")
     if not 0 <= balance <= 1:
         raise UserInputError(f"--balance must be between 0 and 1, got {balance}")
+    if not 0 <= drills <= 1:
+        raise UserInputError(f"--drills must be between 0 and 1, got {drills}")
     if max_examples is not None and max_examples < 1:
         raise UserInputError(f"--max-examples must be at least 1, got {max_examples}")
-    cfg = TrainConfig(mode=mode, student=student, max_examples=max_examples, balance=balance, epochs=epochs,
-                      batch_size=batch_size, learning_rate=learning_rate, seed=seed)
+    cfg = TrainConfig(mode=mode, student=student, max_examples=max_examples, balance=balance, drills=drills,
+                      epochs=epochs, batch_size=batch_size, learning_rate=learning_rate, seed=seed)
     metrics = train_run(data, out, cfg, resume=resume)
     scored = ("" if metrics["val_accuracy"] is None else
               f", validation accuracy {metrics['val_accuracy']:.3f}, balanced over answers "
@@ -543,6 +547,9 @@ def emergency(
     if report["kd"]:
         table.add_row("kd", f"{report['kd']['normal'][metric]:.3g}", f"{report['kd']['under_rule'][metric]:.3g}", "-")
     term.print(table)
+    if report["recovery"] is not None:
+        term.print(f"{agent} recovery: {report['recovery']:.0%} (" + ("its old-rules success rate reached"
+                   if metric == "success_rate" else "the regret the rule added, won back") + ")")
     term.print("added: " + ", ".join(f"{f['name']} ({f['stage']}, {f['provenance']['kind']})"
                                      for f in report["added_functions"]), highlight=False)
     if json:

@@ -31,7 +31,7 @@ from logicdistill.tasks.pursuit.env import TEST_MAPS, PursuitConfig, PursuitEpis
 from logicdistill.tasks.pursuit.render import save_replay
 from logicdistill.tasks.twentyone.env import TwentyOneEpisodes
 
-FORMAT = "logicdistill-demo/1"
+FORMAT = "logicdistill-demo/2"  # 2: students trained on the share among candidates, with drills
 LEDGER = "demo.json"  # the sizes this folder was made with and each step's time
 TASKS = ("pursuit", "twentyone")
 

@@ -60,7 +60,7 @@ class DecisionRow(BaseModel):
     stage: str
     state_text: str
     candidates: list[str]  # the offered ones (retrieved, less those whose preview failed), shuffled
-    previews: list[str]  # what each candidate would return (empty when forced)
+    previews: list[str]  # what each candidate would return (empty when forced, in data written before drills)
     choice: str  # the teacher's
     forced: bool  # all candidates agreed; no selection was needed
     action: str  # this unit's final result at this step, as the KD student names it

@@ -4,6 +4,8 @@
   base's order, exactly as the agent presents them, so decisions with the same candidates share a
   prompt head; the answer is the teacher's chosen *function*. Decisions whose candidates all agreed
   are skipped: there is nothing to learn from them, and the agent never asks the model there.
+- ``ld`` drills (``drills.py``): a share of the training draws rewritten as if a made-up rule had
+  come in, so that the student learns to follow a new function that leads its stage.
 - ``kd``: classic knowledge distillation: the same states, and the answer is the teacher's final
   *action* for that pursuer at that step, one example per pursuer and step.
 """
@@ -17,6 +19,7 @@ from typing import Literal
 import numpy as np
 
 from logicdistill.distill.data import DataHeader, DecisionRow
+from logicdistill.distill.drills import DRILLS, Drill
 from logicdistill.student.prompts import Prompt, action_prompt, selection_prompt
 
 Mode = Literal["ld", "kd"]
@@ -28,29 +31,56 @@ class Example:
     candidates: list[str]
     answer: str  # the teacher's choice, one of ``candidates``
     outcomes: list[str]  # per candidate, what choosing it yields now (equal texts = same decision)
+    source: DecisionRow | None = None  # the decision an ld example was made from
 
 
 def make_examples(header: DataHeader, rows: list[DecisionRow], tokenizer, mode: Mode) -> list[Example]:
     if mode == "ld":
-        rank = {name: i for i, name in enumerate(header.manuals)}  # the manuals are in base order
-        out = []
-        for r in rows:
-            if r.forced:
-                continue
-            order = sorted(range(len(r.candidates)), key=lambda i: rank[r.candidates[i]])
-            names, previews = [r.candidates[i] for i in order], [r.previews[i] for i in order]
-            out.append(Example(
-                prompt=selection_prompt(tokenizer, header.instruction, header.stage_lines[r.stage], r.state_text,
-                                        [(n, header.manuals[n]) for n in names], previews),
-                candidates=names, answer=r.choice, outcomes=previews,
-            ))
-        return out
+        return [ld_example(header, r, tokenizer) for r in rows if not r.forced]
     first = next(iter(header.stage_lines))
     return [
         Example(prompt=action_prompt(tokenizer, header.instruction, r.state_text, header.actions),
                 candidates=header.actions, answer=r.action, outcomes=header.actions)
         for r in rows if r.stage == first
     ]
+
+
+def ld_example(header: DataHeader, row: DecisionRow, tokenizer, drill: Drill | None = None,
+               bites: bool = False) -> Example:
+    """One selection example, candidates in base order; with ``drill``, its rule joins the
+    instruction and its function leads the candidates, taking the answer where the teacher kept the
+    leading candidate (its preview is then the drill's action if ``bites``, else the leader's)."""
+    rank = {name: i for i, name in enumerate(header.manuals)}  # the manuals are in base order
+    order = sorted(range(len(row.candidates)), key=lambda i: rank[row.candidates[i]])
+    names, previews = [row.candidates[i] for i in order], [row.previews[i] for i in order]
+    listing, instruction, answer = [(n, header.manuals[n]) for n in names], header.instruction, row.choice
+    if drill is not None:
+        kept_leader = answer == names[0]
+        previews = [drill.action if kept_leader and bites else previews[0], *previews]
+        names, listing = [drill.name, *names], [(drill.name, drill.manual), *listing]
+        instruction, answer = f"{instruction} New rule: {drill.rule}", drill.name if kept_leader else answer
+    prompt = selection_prompt(tokenizer, instruction, header.stage_lines[row.stage], row.state_text, listing, previews)
+    return Example(prompt=prompt, candidates=names, answer=answer, outcomes=previews, source=row)
+
+
+def with_drills(examples: list[Example], forced: list[DecisionRow], header: DataHeader, tokenizer, share: float,
+                seed: int) -> list[Example]:
+    """``examples`` with about ``share`` of the ld ones replaced by emergency drills: half rewrite
+    the example's own decision (the rule bites in half of those), half a decision from ``forced``
+    (where the old candidates all agreed; the rule bites there, else it would be no choice)."""
+    rng = np.random.default_rng(seed)
+    usable = [r for r in forced if r.previews]  # data written before drills has none for them
+    out = []
+    for ex in examples:
+        if ex.source is None or rng.random() >= share:
+            out.append(ex)
+            continue
+        drill = DRILLS[int(rng.integers(len(DRILLS)))]
+        if usable and rng.random() < 0.5:
+            out.append(ld_example(header, usable[int(rng.integers(len(usable)))], tokenizer, drill, bites=True))
+        else:
+            out.append(ld_example(header, ex.source, tokenizer, drill, bites=bool(rng.random() < 0.5)))
+    return out
 
 
 def distinct(rows: list[DecisionRow], mode: Mode) -> list[DecisionRow]:
@@ -97,9 +127,14 @@ def accuracy(examples: list[Example], chosen: list[str]) -> dict[str, float]:
     exact = [c == e.answer for e, c in zip(examples, chosen)]
     same = [e.outcomes[e.candidates.index(c)] == e.outcomes[e.candidates.index(e.answer)]
             for e, c in zip(examples, chosen)]
-    per_answer: dict[str, list[bool]] = {}
-    for e, ok in zip(examples, exact):
-        per_answer.setdefault(e.answer, []).append(ok)
     n = max(1, len(examples))
-    balanced = float(np.mean([np.mean(v) for v in per_answer.values()])) if per_answer else 0.0
-    return {"exact": sum(exact) / n, "equivalent": sum(same) / n, "balanced": balanced, "n": len(examples)}
+    return {"exact": sum(exact) / n, "equivalent": sum(same) / n,
+            "balanced": balanced_accuracy([e.answer for e in examples], chosen), "n": len(examples)}
+
+
+def balanced_accuracy(truth: list[str], chosen: list[str]) -> float:
+    """Exact accuracy averaged over the true answers (0 for no answers)."""
+    per_answer: dict[str, list[bool]] = {}
+    for t, c in zip(truth, chosen):
+        per_answer.setdefault(t, []).append(t == c)
+    return float(np.mean([np.mean(v) for v in per_answer.values()])) if per_answer else 0.0

@@ -22,7 +22,8 @@ from typing import Any
 import numpy as np
 
 from logicdistill.distill.data import read_data
-from logicdistill.distill.examples import Example, Mode, accuracy, distinct, draw, make_examples, sample
+from logicdistill.distill.examples import (Example, Mode, accuracy, distinct, draw, make_examples, sample,
+                                          with_drills)
 from logicdistill.distill.runs import RUN_FORMAT
 from logicdistill.errors import UserInputError
 from logicdistill.functions.base import atomic_write_text
@@ -40,6 +41,7 @@ class TrainConfig:
     student: str | None = None  # model path or id; None = bundled SmolLM2-135M-Instruct
     max_examples: int | None = None  # draws from the train split (the budget); None: the task's train_examples
     balance: float = 0.5  # 0: natural answer frequencies; 1: every answer equally often (examples.draw)
+    drills: float = 0.25  # share of ld draws rewritten as emergency drills (drills.py); 0 for none
     val_examples: int = 200  # validation examples scored after every epoch
     epochs: int = 1  # more distinct examples beat more passes over fewer at the same cost
     batch_size: int = 8
@@ -59,29 +61,31 @@ def lora_config(cfg: TrainConfig):
                       target_modules="all-linear", task_type="CAUSAL_LM")
 
 
-def tokenize(examples: list[Example], tokenizer, max_length: int) -> tuple[list[dict[str, list[int]]], int]:
-    """Per example: the head's tokens, then tail + answer with labels on the answer only.
-    Returns the rows and how many were too long."""
-    from logicdistill.student.prompts import answer_texts
+def tokenize(examples: list[Example], tokenizer, max_length: int) -> tuple[list[dict[str, Any]], int]:
+    """Per example: the head's tokens; the tail and the answer tokens the scorer feeds; and the
+    answer's branches, each as (columns before the end, the branch's tokens, the answer's own),
+    read exactly as the scorer reads them (``student.answers``). Returns the rows and how many were
+    too long."""
+    from logicdistill.student.answers import answer_paths
 
     rows, skipped = [], 0
     for ex in examples:
         head = tokenizer(ex.prompt.head, add_special_tokens=False).input_ids
         tail = tokenizer(ex.prompt.tail, add_special_tokens=False).input_ids
-        text = answer_texts(tokenizer, ex.candidates)[ex.candidates.index(ex.answer)]
-        answer = tokenizer(text, add_special_tokens=False).input_ids
-        if len(head) + len(tail) + len(answer) > max_length:
+        path = answer_paths(tokenizer, ex.candidates)[ex.candidates.index(ex.answer)]
+        if len(head) + len(tail) + len(path.fed) > max_length:
             skipped += 1
             continue
-        rows.append({"head": head, "input_ids": tail + answer, "labels": [-100] * len(tail) + answer})
+        branches = [(len(path.fed) - br.depth, br.tokens, br.own) for br in path.branches]
+        rows.append({"head": head, "input_ids": tail + path.fed, "branches": branches})
     return rows, skipped
 
 
-def head_batches(rows: list[dict[str, list[int]]], batch_size: int, seed: int) -> list[list[dict[str, list[int]]]]:
+def head_batches(rows: list[dict[str, Any]], batch_size: int, seed: int) -> list[list[dict[str, Any]]]:
     """Batches of rows that share a head (one head's keys and values serve the whole batch),
     rows of similar length together (less padding), in a shuffled order."""
     rng = np.random.default_rng(seed)
-    groups: dict[tuple[int, ...], list[dict[str, list[int]]]] = {}
+    groups: dict[tuple[int, ...], list[dict[str, Any]]] = {}
     for r in rows:
         groups.setdefault(tuple(r["head"]), []).append(r)
     out = []
@@ -135,8 +139,9 @@ def train(data_path: str | Path, out: str | Path, cfg: TrainConfig, resume: bool
     cfg = replace(cfg, max_examples=training_budget(cfg, header.task))
     student = load_student(cfg.student)
     train_rows = distinct([r for r in rows if r.split == "train"], cfg.mode)  # the budget buys distinct decisions
-    examples = {"train": draw(make_examples(header, train_rows, student.tokenizer, cfg.mode), cfg.max_examples,
-                              cfg.balance, cfg.seed),
+    drawn = draw(make_examples(header, train_rows, student.tokenizer, cfg.mode), cfg.max_examples, cfg.balance, cfg.seed)
+    forced = [r for r in train_rows if r.forced]
+    examples = {"train": with_drills(drawn, forced, header, student.tokenizer, cfg.drills, cfg.seed),
                 "val": sample(make_examples(header, [r for r in rows if r.split == "val"], student.tokenizer, cfg.mode),
                               cfg.val_examples, cfg.seed)}  # validation keeps the real frequencies
     if not examples["train"]:
@@ -207,29 +212,32 @@ def fit(student, train_ex: list[Example], val_ex: list[Example], cfg: TrainConfi
     return metrics
 
 
-def collate(items: list[list[dict[str, list[int]]]], pad_id: int) -> dict[str, Any]:
+def collate(items: list[list[dict[str, Any]]], pad_id: int) -> dict[str, Any]:
     """One batch (the only item) of rows sharing a head: the head's tokens, and the tails left-
-    padded so every row ends in the last column and all answer tokens sit in the last few columns.
-    Positions continue from the head's end at each row's first real token, as when the scorer
-    reads that tail alone after the head."""
+    padded so every row ends in the last column and all fed answer tokens sit in the last few
+    columns. Positions continue from the head's end at each row's first real token, as when the
+    scorer reads that tail alone after the head. Each branch to learn is a row, a distance from
+    the last column, its tokens and the answer's own."""
     import torch
 
     (rows,) = items
     head = len(rows[0]["head"])
     width = max(len(r["input_ids"]) for r in rows)
     ids = torch.full((len(rows), width), pad_id, dtype=torch.long)
-    labels = torch.full((len(rows), width), -100, dtype=torch.long)
     mask = torch.zeros((len(rows), head + width), dtype=torch.long)
     mask[:, :head] = 1
     positions = torch.zeros((len(rows), width), dtype=torch.long)
     for i, r in enumerate(rows):
         n = len(r["input_ids"])
         ids[i, width - n:] = torch.tensor(r["input_ids"])
-        labels[i, width - n:] = torch.tensor(r["labels"])
         mask[i, head + width - n:] = 1
         positions[i, width - n:] = torch.arange(head, head + n)
+    branches = [(i, back, tokens, own) for i, r in enumerate(rows) for back, tokens, own in r["branches"]]
     return {"head_ids": torch.tensor(rows[0]["head"]), "input_ids": ids, "attention_mask": mask,
-            "position_ids": positions, "labels": labels}
+            "position_ids": positions, "branch_row": torch.tensor([b[0] for b in branches], dtype=torch.long),
+            "branch_back": torch.tensor([b[1] for b in branches], dtype=torch.long),
+            "branch_tokens": [b[2] for b in branches],
+            "branch_own": torch.tensor([b[3] for b in branches], dtype=torch.long)}
 
 
 def _answer_loss_trainer():
@@ -239,32 +247,32 @@ def _answer_loss_trainer():
 
     class AnswerLossTrainer(Trainer):
         """Reads each batch's head once per run with the base weights (adapter off, no gradient)
-        and trains on the tails only; projects onto the vocabulary only the columns that predict
-        answer tokens (with left padding, the last few); the loss is each answer's negative
-        log-likelihood, averaged over the batch's answers. Gradient accumulation is not used."""
+        and trains on the tails only; projects onto the vocabulary only the columns where answers
+        part from their rivals (with left padding, the last few); the loss is the negative log of
+        each answer's share among the candidates there, averaged over the batch's answers (the
+        scorer's probability, ``student.answers``). Gradient accumulation is not used."""
 
         def __init__(self, *args, **kwargs):
             super().__init__(*args, **kwargs)
             self.heads = HeadCache(capacity=256)  # one per distinct candidate set and stage
 
         def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
-            import torch
+            from logicdistill.student.answers import branch_log_probs
 
-            labels = inputs.pop("labels")  # [batch, seq]
+            rows, back, tokens, own = (inputs.pop(k) for k in ("branch_row", "branch_back", "branch_tokens",
+                                                                  "branch_own"))
             bare = self.accelerator.unwrap_model(model)
-            head = self.heads.get(bare, inputs.pop("head_ids").tolist(), labels.device)
-            first = int((labels != -100).any(0).nonzero()[0])  # first column holding an answer token
-            keep = labels.shape[1] - first + 1  # that column's predecessor predicts it
-            outputs = model(**inputs, past_key_values=head_cache(head, labels.shape[0], bare.config),
-                            use_cache=True, logits_to_keep=keep)
-            logits = outputs.logits[:, :-1].float()  # [batch, keep - 1, vocab]
-            loss = torch.nn.functional.cross_entropy(
-                logits.reshape(-1, logits.shape[-1]), labels[:, first:].reshape(-1), ignore_index=-100,
-                reduction="sum")
-            # per answer, not per token: the scorer ranks whole answers, and names share most of
-            # their tokens (stand_on_13 / stand_on_17), so a mean over tokens would divide the
-            # learning signal of the one token that decides by the length of the name
-            loss = loss / labels.shape[0]
+            batch = inputs["input_ids"].shape[0]
+            head = self.heads.get(bare, inputs.pop("head_ids").tolist(), inputs["input_ids"].device)
+            keep = int(back.max()) + 1 if len(back) else 1
+            outputs = model(**inputs, past_key_values=head_cache(head, batch, bare.config), use_cache=True,
+                            logits_to_keep=keep)
+            if not len(back):  # answers without a rival: nothing to learn
+                loss = outputs.logits.sum() * 0.0
+            else:
+                # per answer, the log-probability of choosing it among the candidates; summed over its
+                # branches and averaged over the batch's answers
+                loss = -branch_log_probs(outputs.logits, rows, keep - 1 - back, tokens, own).sum() / batch
             return (loss, outputs) if return_outputs else loss
 
     return AnswerLossTrainer

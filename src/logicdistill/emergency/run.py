@@ -57,7 +57,7 @@ def run_emergency(scenario: Emergency, agent: str, options: AgentOptions, trial:
         "base_dir": str(base_out), "stale_base_version": saved.parent, "base_version": saved.version,
         "added_functions": [_describe(f) for f in specs],
         **{phase: mine[phase] for phase in ("normal", "before", "after")},
-        "recovery": _recovery(module.METRIC, mine["normal"], mine["after"]),
+        "recovery": _recovery(module.METRIC, mine["normal"], mine["before"], mine["after"]),
         "new_function_choices": {f.name: mine["after"]["function_choices"].get(f.name, {"selected": 0, "forced": 0})
                                  for f in specs},
         "teacher": {phase: teacher[phase] for phase in ("normal", "before", "after")},
@@ -65,12 +65,16 @@ def run_emergency(scenario: Emergency, agent: str, options: AgentOptions, trial:
     }
 
 
-def _recovery(metric: str, normal: dict[str, Any], after: dict[str, Any]) -> float | None:
-    """The share of its old-rules success rate the agent reaches under the new rule with the new
-    functions (pursuit); 21 Points compares regrets directly, so None there."""
-    if metric != "success_rate" or not normal["success_rate"]:
-        return None
-    return after["success_rate"] / normal["success_rate"]
+def _recovery(metric: str, normal: dict[str, Any], before: dict[str, Any], after: dict[str, Any]) -> float | None:
+    """Pursuit: the share of its old-rules success rate the agent reaches under the new rule with
+    the new functions. 21 Points (regret, lower is better, and returns are negative so ratios of
+    them mean nothing): the share of the regret the rule change added with the stale base that
+    the new functions win back, 1 when ``after`` is back at ``normal``. None where there is
+    nothing to recover."""
+    if metric == "success_rate":
+        return after["success_rate"] / normal["success_rate"] if normal["success_rate"] else None
+    lost = before[metric] - normal[metric]
+    return (before[metric] - after[metric]) / lost if lost > 0 else None
 
 
 def _describe(spec: FunctionSpec) -> dict[str, Any]:

@@ -1,17 +1,19 @@
 """Scoring candidate names as continuations of a prompt, reading each prompt once per decision.
 
-A prompt's head (``prompts.Prompt``) is read once with the base weights and kept
-(``heads.HeadCache``); prompts with the same head are scored together, and each tail and all of
-its candidates share one row of one forward pass: ``[tail][answer 1][answer 2]...``. A custom 4D
+A candidate's probability is what decoding restricted to the candidates would give it
+(``answers.py``): only the tokens where names part matter, so usually the prompt's last column of
+logits decides alone. A prompt's head (``prompts.Prompt``) is read once with the base weights and
+kept (``heads.HeadCache``); prompts with the same head are scored together, and each tail and the
+answer tokens that must be fed (those before a deeper branch, e.g. ``stand_on_1`` of
+``stand_on_15``) share one row of one forward pass: ``[tail][answer 1][answer 2]...``. A custom 4D
 attention mask lets every answer token see the head, the tail and its own answer's earlier tokens
-only, and position ids restart at the tail's end for every answer, so each candidate is scored
+only, and position ids restart at the tail's end for every answer, so each candidate is read
 exactly as if it alone followed the prompt. Transformers uses a 4D mask as given
 (``masking_utils._preprocess_mask_arguments``); the model must run sdpa attention, which
-``load_student`` ensures. An answer's last token is never fed: the logits that score it come from
-the token before it.
+``load_student`` ensures.
 
-Tails of a batch are left-padded so that they all end in the same column; the answers start right
-after, and only the logits from that column on are projected onto the vocabulary.
+Tails of a batch are left-padded so that they all end in the same column; the fed answer tokens
+start right after, and only the logits from that column on are projected onto the vocabulary.
 """
 
 from __future__ import annotations
@@ -21,22 +23,23 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from logicdistill.student.answers import AnswerPath, answer_paths, branch_log_probs
 from logicdistill.student.heads import KV, head_cache
 from logicdistill.student.model import Student
-from logicdistill.student.prompts import Prompt, answer_texts
+from logicdistill.student.prompts import Prompt
 
 
 @dataclass
 class _Row:
     prompt: list[int]  # the tail's tokens
-    answers: list[list[int]]  # every candidate's answer tokens
+    answers: list[AnswerPath]  # every candidate's
 
 
 def score_candidates(
     student: Student, prompts: list[Prompt], candidates: list[list[str]], max_batch: int = 16
 ) -> list[np.ndarray]:
-    """For every prompt, a probability distribution over its candidate names (softmax over each
-    name's total answer log-likelihood), in the order the names were given."""
+    """For every prompt, a probability distribution over its candidate names (the chance that
+    decoding restricted to them produces each), in the order the names were given."""
     if len(prompts) != len(candidates) or not all(candidates):
         raise ValueError("one non-empty list of candidate names is needed per prompt")
     tok = student.tokenizer
@@ -50,20 +53,20 @@ def score_candidates(
             for start in range(0, len(members), max_batch):
                 chunk = members[start : start + max_batch]
                 rows = [_Row(tok(prompts[i].tail, add_special_tokens=False).input_ids,
-                             [tok(t, add_special_tokens=False).input_ids for t in answer_texts(tok, candidates[i])])
-                        for i in chunk]
+                             answer_paths(tok, candidates[i])) for i in chunk]
                 out.update(zip(chunk, map(_softmax, _score_rows(student, rows, kv))))
     return [out[i] for i in range(len(prompts))]
 
 
 def _score_rows(student: Student, rows: list[_Row], head: KV) -> list[torch.Tensor]:
-    """Total answer log-likelihood per candidate, for tails scored together after one head."""
+    """Log-probability per candidate, for tails scored together after one head."""
+    totals = torch.zeros(sum(len(r.answers) for r in rows), dtype=torch.float64)  # [answers]
+    if not any(a.branches for r in rows for a in r.answers):  # single candidates: nothing to read
+        return list(torch.split(totals, [len(r.answers) for r in rows]))
     logits, batch = _forward(student, rows, head)
-    log_norm = torch.logsumexp(logits, dim=-1)  # [batch, keep]
-    b, k, t = (torch.tensor(x, device=logits.device) for x in (batch.b, batch.k, batch.token))
-    token_logp = (logits[b, k, t] - log_norm[b, k]).double().cpu()  # [answer tokens]
-    totals = torch.zeros(batch.n_answers, dtype=torch.float64)  # [answers]
-    totals.index_add_(0, torch.tensor(batch.answer), token_logp)
+    b, k, own = (torch.tensor(x, device=logits.device) for x in (batch.b, batch.k, batch.own))
+    logp = branch_log_probs(logits, b, k, batch.tokens, own).double().cpu()  # [branches]
+    totals.index_add_(0, torch.tensor(batch.answer), logp)
     return list(torch.split(totals, [len(r.answers) for r in rows]))
 
 
@@ -88,22 +91,23 @@ class _Batch:
     input_ids: torch.Tensor  # [batch, seq]
     positions: torch.Tensor  # [batch, seq]
     mask: torch.Tensor  # [batch, 1, seq, reused + seq], True = may attend
-    keep: int  # logits kept: the last prompt column and every answer column
-    n_answers: int
-    # one entry per scored answer token: batch row, kept logit column, token id, answer index
+    keep: int  # logits kept: the last prompt column and every fed answer column
+    # one entry per branch read: batch row, kept logit column, the branch's tokens, which of them
+    # is the answer's own, and the answer's index among all of the batch's answers
     b: list[int]
     k: list[int]
-    token: list[int]
+    tokens: list[tuple[int, ...]]
+    own: list[int]
     answer: list[int]
 
 
 def _layout(rows: list[_Row], reused: int, pad_id: int) -> _Batch:
     width = max(len(r.prompt) for r in rows)
-    seq = width + max(sum(len(a) - 1 for a in r.answers) for r in rows)
+    seq = width + max(sum(len(a.fed) for a in r.answers) for r in rows)
     ids = torch.full((len(rows), seq), pad_id, dtype=torch.long)
     positions = torch.zeros((len(rows), seq), dtype=torch.long)
     segment = torch.full((len(rows), seq), -1, dtype=torch.long)  # -1 pad, 0 prompt, i + 1 answer i
-    b, k, token, answer = [], [], [], []
+    b, k, tokens, own, answer = [], [], [], [], []
     n = 0
     for i, row in enumerate(rows):
         end = reused + len(row.prompt)  # the position after the prompt
@@ -112,19 +116,20 @@ def _layout(rows: list[_Row], reused: int, pad_id: int) -> _Batch:
         segment[i, width - len(row.prompt) : width] = 0
         column = width
         for j, ans in enumerate(row.answers):
-            fed = ans[:-1]  # the last token is scored from the logits of the one before it
+            fed = ans.fed
             ids[i, column : column + len(fed)] = torch.tensor(fed, dtype=torch.long)
             positions[i, column : column + len(fed)] = torch.arange(end, end + len(fed))
             segment[i, column : column + len(fed)] = j + 1
-            # the columns whose logits predict ans: the prompt's last, then each fed token
-            sources = [width - 1] + list(range(column, column + len(fed)))
-            b += [i] * len(ans)
-            k += [c - (width - 1) for c in sources]
-            token += ans
-            answer += [n] * len(ans)
+            for br in ans.branches:  # its logits come from the prompt's last column or a fed token
+                source = width - 1 if br.depth == 0 else column + br.depth - 1
+                b.append(i)
+                k.append(source - (width - 1))
+                tokens.append(br.tokens)
+                own.append(br.own)
+                answer.append(n)
             column += len(fed)
             n += 1
-    return _Batch(ids, positions, _mask(segment, reused), seq - width + 1, n, b, k, token, answer)
+    return _Batch(ids, positions, _mask(segment, reused), seq - width + 1, b, k, tokens, own, answer)
 
 
 def _mask(segment: torch.Tensor, reused: int) -> torch.Tensor:

@@ -1,0 +1,93 @@
+"""Emergency drills: training decisions rewritten as if a made-up rule had come in."""
+
+import pytest
+from transformers import AutoTokenizer
+
+from logicdistill.distill.data import DataHeader, DecisionRow
+from logicdistill.distill.drills import DRILLS
+from logicdistill.distill.examples import make_examples, with_drills
+from logicdistill.emergency import scenarios
+from logicdistill.emergency.scenario import task_module
+from logicdistill.student.model import default_student_dir
+
+MANUALS = {"stick_at_total": "Stick at the total. When to use: the default.",
+           "hit_soft_17": "Hit a soft 17. When to use: I hold a soft 17."}
+
+
+@pytest.fixture(scope="module")
+def tokenizer():
+    return AutoTokenizer.from_pretrained(default_student_dir())
+
+
+def header() -> DataHeader:
+    return DataHeader(task="twentyone", instruction="Play 21.", stage_lines={"decide": "Stage decide: hit or stick"},
+                      actions=["stick", "hit"], retriever="bm25", top_k=5, seed=0, settings={}, variants=["classic"],
+                      held_out=[], base_fingerprint="x", manuals=MANUALS)
+
+
+def decision(i: int, choice: str, forced: bool = False) -> DecisionRow:
+    # stored shuffled: the examples list them in base order (stick_at_total first)
+    return DecisionRow(episode=i, variant="classic", split="train", step=0, unit=0, stage="decide",
+                       state_text=f"hand {i}", candidates=["hit_soft_17", "stick_at_total"],
+                       previews=["hit", "stick"], choice=choice, forced=forced, action="stick")
+
+
+def test_a_drill_puts_a_new_default_first_and_takes_the_answers_the_old_default_had(tokenizer):
+    rows = [decision(i, "stick_at_total" if i % 2 else "hit_soft_17") for i in range(200)]
+    plain = make_examples(header(), rows + [decision(0, "stick_at_total", True)], tokenizer, "ld")
+    drilled = with_drills(plain, [], header(), tokenizer, share=1.0, seed=0)
+    assert len(plain) == len(drilled) == 200  # forced decisions are never plain examples
+    names = {d.name: d for d in DRILLS}
+    bitten = 0
+    for before, after in zip(plain, drilled):
+        drill = names[after.candidates[0]]
+        assert after.candidates[1:] == before.candidates == ["stick_at_total", "hit_soft_17"]
+        assert f"New rule: {drill.rule}" in after.prompt.head and drill.manual in after.prompt.head
+        assert "the default while the" in drill.manual
+        assert after.outcomes[1:] == before.outcomes == ["stick", "hit"]
+        if before.answer == "stick_at_total":  # the teacher kept the old default: the new one takes over
+            assert after.answer == drill.name and after.outcomes[0] in ("stick", drill.action)
+            bitten += after.outcomes[0] == drill.action
+        else:  # the teacher's deviation stands, and the new default plays like the old one
+            assert after.answer == "hit_soft_17" and after.outcomes[0] == "stick"
+    assert 30 < bitten < 70  # the rule bites in about half of them
+
+
+def test_half_the_drills_ask_where_the_old_candidates_all_agreed_and_the_rule_bites(tokenizer):
+    """At 21 Points' surrender every old function hits a hard 16 against a 10: the student was
+    never asked there, and that is where the new default changes the action."""
+    asked = make_examples(header(), [decision(i, "hit_soft_17") for i in range(100)], tokenizer, "ld")
+    agreed = [decision(1000 + i, "stick_at_total", forced=True) for i in range(5)]
+    agreed = [r.model_copy(update={"previews": ["hit", "hit"]}) for r in agreed]
+    drilled = with_drills(asked, agreed, header(), tokenizer, share=1.0, seed=0)
+    from_agreed = [e for e in drilled if e.source in agreed]
+    assert 30 < len(from_agreed) < 70
+    for e in from_agreed:
+        assert e.answer == e.candidates[0] and e.outcomes == [names_action(e), "hit", "hit"]
+    # data written before drills has no previews for forced decisions: those are not used
+    without = [r.model_copy(update={"previews": []}) for r in agreed]
+    assert all(e.source not in without for e in with_drills(asked, without, header(), tokenizer, 1.0, 0))
+
+
+def names_action(example) -> str:
+    return next(d.action for d in DRILLS if d.name == example.candidates[0])
+
+
+def test_drills_leave_the_rest_alone_and_are_seeded(tokenizer):
+    rows = [decision(i, "stick_at_total") for i in range(100)]
+    plain = make_examples(header(), rows, tokenizer, "ld")
+    assert with_drills(plain, [], header(), tokenizer, share=0.0, seed=0) == plain
+    quarter = with_drills(plain, [], header(), tokenizer, share=0.25, seed=3)
+    assert 10 < sum(e.candidates[0] != "stick_at_total" for e in quarter) < 40
+    assert quarter == with_drills(plain, [], header(), tokenizer, share=0.25, seed=3)
+    kd = make_examples(header(), rows, tokenizer, "kd")  # kd answers actions: nothing to drill
+    assert with_drills(kd, [], header(), tokenizer, share=1.0, seed=0) == kd
+
+
+def test_drills_are_unlike_the_emergencies_the_student_is_measured_on():
+    shipped = (*scenarios("pursuit"), *scenarios("twentyone"))
+    actions = {a for s in shipped for a in task_module(s.task).task_for(s).actions}
+    assert "surrender" in actions
+    for drill in DRILLS:
+        assert drill.action not in actions
+        assert all(s.name not in drill.name and s.rule != drill.rule for s in shipped)
