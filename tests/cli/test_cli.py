@@ -70,6 +70,7 @@ def test_base_export_show_list_diff(tmp_path):
         (("eval", "--task", "twentyone", "--env", "casino", "--retriever", "bm25"), "unknown 21 Points environment"),
         (("eval", "--task", "twentyone", "--agent", "greedy"), "exists for pursuit only"),
         (("train", "--data", "d.jsonl", "--out", "r", "--balance", "2"), "--balance must be between 0 and 1"),
+        (("train", "--data", "d.jsonl", "--out", "r", "--drills", "-0.5"), "--drills must be between 0 and 1"),
     ],
 )
 def test_bad_input_is_one_clear_line_not_a_traceback(args, message):
