@@ -104,3 +104,20 @@ def test_twentyone_hands_are_recorded_with_the_rule_set_and_every_fifth_hand_tes
     assert len(once) < len(rows)
     key = lambda r: (r.stage, r.state_text, frozenset(r.candidates), r.choice)  # noqa: E731
     assert len({key(r) for r in once}) == len(once) and {key(r) for r in once} == {key(r) for r in rows}
+
+
+def test_a_teacher_that_needs_a_huge_gain_keeps_every_default_and_the_file_says_so(tmp_path):
+    from dataclasses import replace
+
+    stubborn = replace(OPTIONS, min_gain=1e9)
+    path = generate_data(tmp_path / "hands.jsonl", 40, TwentyOneEpisodes(), options=stubborn)
+    header, rows, _ = read_data(path)
+    assert header.settings["min_gain"] == "1000000000.0"
+    base = list(header.manuals)  # base order: a stage's default is its first function
+    asked = [r for r in rows if not r.forced]
+    assert asked and all(r.choice == min(r.candidates, key=base.index) for r in asked)
+    # the normal teacher leaves a default in these hands; resuming with it is refused, not mixed
+    with pytest.raises(UserInputError, match="other settings"):
+        generate_data(path, 41, TwentyOneEpisodes(), options=OPTIONS)
+    normal = read_data(generate_data(tmp_path / "normal.jsonl", 40, TwentyOneEpisodes(), options=OPTIONS))[1]
+    assert any(r.choice != min(r.candidates, key=base.index) for r in normal if not r.forced)

@@ -237,6 +237,9 @@ def data(
     base: BasePath = None,
     retriever: Retriever = "dense",
     top_k: TopK = 5,
+    min_gain: Annotated[Optional[float], typer.Option(
+        help="How much better (in the teacher's score units) a function must be for the teacher to leave a "
+             "stage's default; default: the task's (pursuit 10, a capture being 1000; 21 Points 1).")] = None,
 ) -> None:
     """Record the teacher's stage decisions as distillation data (resumable)."""
     from logicdistill.distill.data import generate_data
@@ -245,6 +248,8 @@ def data(
 
     if episodes < 1:
         raise UserInputError("--episodes must be at least 1")
+    if min_gain is not None and min_gain < 0:
+        raise UserInputError(f"--min-gain must not be negative, got {min_gain}")
     if task == "twentyone":
         source = TwentyOneEpisodes(rules)
     else:
@@ -255,7 +260,8 @@ def data(
         def advance(row) -> None:
             progress.update(bar, completed=row.episode + 1, rate=f"{row.variant} ({row.split})")
 
-        generate_data(out, episodes, source, seed, _options(base, retriever, top_k, seed), on_episode=advance)
+        options = replace(_options(base, retriever, top_k, seed), min_gain=min_gain)
+        generate_data(out, episodes, source, seed, options, on_episode=advance)
     held = f"held out: {', '.join(source.held_out)}" if source.held_out else "every fifth episode is the test split"
     term.print(f"data: {out} ({episodes} episodes of {task}; {held})")
 
