@@ -12,6 +12,7 @@ fed at all. Training and scoring both use this, so what is trained is what is sc
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import torch
 
@@ -39,7 +40,14 @@ class AnswerPath:
 
 def answer_paths(tokenizer, names: list[str]) -> list[AnswerPath]:
     """Each candidate's tokens and branches, in the order given."""
-    ids = [tokenizer(t, add_special_tokens=False).input_ids for t in answer_texts(tokenizer, names)]
+    return list(_paths(tokenizer, tuple(names)))
+
+
+@lru_cache(maxsize=1024)
+def _paths(tokenizer, names: tuple[str, ...]) -> tuple[AnswerPath, ...]:
+    """Kept per candidate list: every decision of a stage with the same candidates (the agent lists
+    them in base order) and every training example would otherwise tokenize the names again."""
+    ids = [tokenizer(t, add_special_tokens=False).input_ids for t in answer_texts(tokenizer, list(names))]
     paths = []
     for mine in ids:
         branches = []
@@ -48,7 +56,7 @@ def answer_paths(tokenizer, names: list[str]) -> list[AnswerPath]:
             if len(here) > 1:
                 branches.append(Branch(depth, tuple(here), here.index(mine[depth])))
         paths.append(AnswerPath(mine, branches))
-    return paths
+    return tuple(paths)
 
 
 def branch_log_probs(logits: torch.Tensor, rows: torch.Tensor, columns: torch.Tensor,
