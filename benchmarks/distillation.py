@@ -8,7 +8,7 @@ checked by Monte Carlo in Gymnasium's own Blackjack-v1.
 Each step reuses what an earlier run left in --work (the data file resumes; finished runs are
 kept), so the script can be interrupted and started again.
 
-    .venv/bin/python benchmarks/distillation.py --task pursuit --work runs/bench --episodes 60
+    .venv/bin/python benchmarks/distillation.py --task pursuit --work runs/bench --episodes 60 [--demonstrator when]
     .venv/bin/python benchmarks/distillation.py --task twentyone --work runs/bench21 --episodes 1500
 Writes benchmarks/results/distillation_<task>.json.
 """
@@ -62,10 +62,12 @@ def main() -> None:
     parser.add_argument("--parallel", type=int, default=10, help="pursuit episodes played in lock step")
     parser.add_argument("--hands", type=int, default=50_000, help="21 Points Monte Carlo hands per agent")
     parser.add_argument("--agents", nargs="+")
+    parser.add_argument("--demonstrator", help="the teacher that labels the data and plays as `teacher` "
+                                               "(pursuit: rollout, the default, or when)")
     args = parser.parse_args()
     data = args.work / "data.jsonl"
     source = PursuitEpisodes() if args.task == "pursuit" else TwentyOneEpisodes("classic")
-    generate_data(data, args.episodes, source)
+    generate_data(data, args.episodes, source, options=AgentOptions(demonstrator=args.demonstrator))
     runs = {}
     for mode in ("ld", "kd"):
         runs[mode] = args.work / mode
@@ -78,10 +80,12 @@ def main() -> None:
     out = RESULTS / f"distillation_{args.task}.json"
     report = json.loads(out.read_text()) if out.is_file() else {}
     report.update({"task": args.task, "held_out": list(source.held_out), "data_episodes": args.episodes,
+                   "demonstrator": args.demonstrator,
                    "train": {m: json.loads((r / "metrics.json").read_text()) for m, r in runs.items()}})
     report.setdefault("agents", {})
     for agent in args.agents or AGENTS[args.task]:
-        summary = evaluate_agent(args.task, agent, AgentOptions(run=runs.get(agent), seed=3000), data, args)
+        options = AgentOptions(run=runs.get(agent), seed=3000, demonstrator=args.demonstrator)
+        summary = evaluate_agent(args.task, agent, options, data, args)
         report["agents"][agent] = {k: summary.get(k) for k in KEYS[args.task]}
         print(agent, {k: round(v, 4) if isinstance(v, float) else v for k, v in report["agents"][agent].items()},
               flush=True)

@@ -121,3 +121,13 @@ def test_a_teacher_that_needs_a_huge_gain_keeps_every_default_and_the_file_says_
         generate_data(path, 41, TwentyOneEpisodes(), options=OPTIONS)
     normal = read_data(generate_data(tmp_path / "normal.jsonl", 40, TwentyOneEpisodes(), options=OPTIONS))[1]
     assert any(r.choice != min(r.candidates, key=base.index) for r in normal if not r.forced)
+
+
+def test_data_from_the_when_teacher_says_so_and_is_not_mixed_with_the_rollout_teachers(tmp_path):
+    from dataclasses import replace
+
+    path = generate_data(tmp_path / "when.jsonl", 1, SOURCE, seed=7, options=replace(OPTIONS, demonstrator="when"))
+    header, rows, _ = read_data(path)
+    assert header.settings["demonstrator"] == "when" and rows
+    with pytest.raises(UserInputError, match="other settings"):
+        generate(path, 2)

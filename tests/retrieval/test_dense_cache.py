@@ -163,3 +163,15 @@ def test_query_embedding_is_the_normalised_sum_of_field_embeddings(cache_root):
     np.testing.assert_allclose(combined, expected, atol=1e-5)
     (single,) = retriever.embed_queries([Query((QUERY,))])
     np.testing.assert_allclose(single, parts[1], atol=1e-5)
+
+
+def test_a_full_field_cache_starts_again_without_losing_the_fields_a_batch_needs(tmp_path: Path):
+    """Regression: the cache was cleared after choosing what to encode, so fields of the batch that
+    had been cached before were lost and the next lookup raised KeyError."""
+    retriever = DenseRetriever(cache=tmp_path)
+    retriever.index(small_base())
+    retriever.field_cache_size = 3
+    first = retriever.search([Query((INSTRUCTION, f"state {i}")) for i in range(4)], "strategy", 2)
+    again = retriever.search([Query((INSTRUCTION, "state 0")), Query((INSTRUCTION, "state 9"))], "strategy", 2)
+    assert [n for n, _ in again[0]] == [n for n, _ in first[0]]
+    assert len(retriever.field_cache) == 3  # the cleared cache holds just this batch's 3 fields

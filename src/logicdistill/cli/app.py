@@ -42,6 +42,10 @@ TopK = Annotated[int, typer.Option(help="Candidates retrieved per stage.")]
 BasePath = Annotated[Optional[Path], typer.Option("--base", help="Function base directory (default: bundled).")]
 Run = Annotated[Optional[Path], typer.Option("--run", help="Trained run folder (for the ld and kd agents).")]
 StudentModel = Annotated[Optional[str], typer.Option(help="Student model path or id for zero-shot agents.")]
+Teacher = Annotated[Optional[str], typer.Option(
+    "--demonstrator", help="The offline teacher for the teacher agent and for data: pursuit rollout (simulated play, "
+                           "the default) or when (each manual's When line as a rule on the state text); 21 Points "
+                           "exact.")]
 StudentDtype = Annotated[str, typer.Option(help="Student weights: auto (bf16 where the hardware has it), float32, "
                                                 "bfloat16.")]
 
@@ -52,13 +56,13 @@ def _progress() -> Progress:
 
 
 def _options(base: Optional[Path], retriever: str, top_k: int, seed: int, run: Optional[Path] = None,
-             student: Optional[str] = None) -> AgentOptions:
+             student: Optional[str] = None, demonstrator: Optional[str] = None) -> AgentOptions:
     from logicdistill.functions import load_base
 
     if top_k < 1:
         raise UserInputError("--top-k must be at least 1")
     return AgentOptions(base=load_base(base) if base else None, retriever=retriever, top_k=top_k, seed=seed,
-                        run=run, student=student)
+                        run=run, student=student, demonstrator=demonstrator)
 
 
 def _config(task: str, map_: str, evader: str, evader_model, evader_base_url, fixed_starts: bool, max_steps: int):
@@ -91,13 +95,14 @@ def play(
     student: StudentModel = None,
     rules: Rules = "classic",
     env: Annotated[str, typer.Option(help="21 Points environment: ours or gymnasium (Blackjack-v1 itself).")] = "ours",
+    demonstrator: Teacher = None,
 ) -> None:
     """Play one episode (21 Points: one hand) and show it."""
     from logicdistill.evaluation.run import play as play_episode, write_trace
     from logicdistill.tasks.pursuit.render import render_ascii, save_replay
 
     if task == "twentyone":
-        _play_hand(agent, rules, env, seed, _options(base, retriever, top_k, seed, run, student), trace)
+        _play_hand(agent, rules, env, seed, _options(base, retriever, top_k, seed, run, student, demonstrator), trace)
         return
     config = _config(task, map, evader, evader_model, evader_base_url, fixed_starts, max_steps)
 
@@ -107,7 +112,8 @@ def play(
             term.print(f"{render_ascii(state)}\n{choices}\n", highlight=False)
 
     with console.status(f"playing {config.map} with {agent}"):
-        result = play_episode(agent, config, seed, _options(base, retriever, top_k, seed, run, student), on_step=show)
+        result = play_episode(agent, config, seed, _options(base, retriever, top_k, seed, run, student, demonstrator),
+                              on_step=show)
     verdict = "[green]all evaders captured[/]" if result.success else "[red]not all evaders captured[/]"
     term.print(f"{config.map} seed {seed}: {verdict} in {result.steps} steps ({result.captures} captures)")
     if render:
@@ -145,13 +151,14 @@ def eval_(
                                           "(Gymnasium's own Blackjack-v1).")] = "ours",
     hands: Annotated[int, typer.Option(help="21 Points hands played for the Monte Carlo check.")] = 20_000,
     plot: Annotated[Optional[Path], typer.Option(help="21 Points: write the policy grid against the optimum (PNG).")] = None,
+    demonstrator: Teacher = None,
 ) -> None:
     """Evaluate an agent over many seeded episodes (pursuit) or exactly over every hand (21 Points)."""
     from logicdistill.evaluation.run import benchmark_maps, evaluate, write_json
 
     if task == "twentyone":
-        _eval_twentyone(agent, rules, env, hands, seed, replace(_options(base, retriever, top_k, seed, run, student),
-                                                                  dtype=dtype), data, accuracy_examples, plot, json)
+        _eval_twentyone(agent, rules, env, hands, seed, replace(
+            _options(base, retriever, top_k, seed, run, student, demonstrator), dtype=dtype), data, accuracy_examples, plot, json)
         return
     if episodes < 1:
         raise UserInputError("--episodes must be at least 1")
@@ -159,7 +166,7 @@ def eval_(
     config = _config(task, maps[0], evader, evader_model, evader_base_url, fixed_starts, max_steps)
     if parallel < 1:
         raise UserInputError("--parallel must be at least 1")
-    options = replace(_options(base, retriever, top_k, seed, run, student), dtype=dtype)
+    options = replace(_options(base, retriever, top_k, seed, run, student, demonstrator), dtype=dtype)
     with _progress() as progress:
         bar = progress.add_task(f"eval {agent}", total=episodes, rate="")
         wins = []
@@ -240,6 +247,7 @@ def data(
     min_gain: Annotated[Optional[float], typer.Option(
         help="How much better (in the teacher's score units) a function must be for the teacher to leave a "
              "stage's default; default: the task's (pursuit 10, a capture being 1000; 21 Points 1).")] = None,
+    demonstrator: Teacher = None,
 ) -> None:
     """Record the teacher's stage decisions as distillation data (resumable)."""
     from logicdistill.distill.data import generate_data
@@ -260,7 +268,7 @@ def data(
         def advance(row) -> None:
             progress.update(bar, completed=row.episode + 1, rate=f"{row.variant} ({row.split})")
 
-        options = replace(_options(base, retriever, top_k, seed), min_gain=min_gain)
+        options = replace(_options(base, retriever, top_k, seed, demonstrator=demonstrator), min_gain=min_gain)
         generate_data(out, episodes, source, seed, options, on_episode=advance)
     held = f"held out: {', '.join(source.held_out)}" if source.held_out else "every fifth episode is the test split"
     term.print(f"data: {out} ({episodes} episodes of {task}; {held})")

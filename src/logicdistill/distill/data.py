@@ -44,7 +44,7 @@ class DataHeader(BaseModel):
     top_k: int
     seed: int
     settings: dict[str, str]  # the game's: evader and step limit (pursuit), rule set (21 Points); the
-    # teacher's min_gain when not the task's
+    # teacher's min_gain and demonstrator when not the task's
     variants: list[str]  # where episodes were played: maps (pursuit), the rule set (21 Points)
     held_out: list[str]  # variants whose episodes form the test split only
     base_fingerprint: str
@@ -184,7 +184,8 @@ def generate_data(out: str | Path, episodes: int, source: Any = None, seed: int 
         task=task.name, instruction=task.instruction,
         stage_lines={s.name: stage_line(s) for s in task.stages}, actions=list(task.actions),
         retriever=options.retriever, top_k=options.top_k, seed=seed,
-        settings={**source.settings, **({} if options.min_gain is None else {"min_gain": str(options.min_gain)})},
+        settings={**source.settings, **({} if options.min_gain is None else {"min_gain": str(options.min_gain)}),
+                  **({} if options.demonstrator is None else {"demonstrator": options.demonstrator})},
         variants=list(source.variants), held_out=list(source.held_out), base_fingerprint=base.fingerprint,
         manuals={f.name: f.manual.text() for f in base.functions},
     )

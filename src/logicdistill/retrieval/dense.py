@@ -58,6 +58,7 @@ class DenseRetriever:
         self.vectors: dict[str, np.ndarray] = {}
         self.indexes: dict[str, FlatIndex] = {}  # the stages with more than faiss_above functions
         self.field_cache: dict[str, np.ndarray] = {}  # instruction and stage fields repeat every step
+        self.field_cache_size = 10_000  # fields kept; beyond, the cache starts again (state lines rarely repeat)
 
     @property
     def encoder(self):
@@ -97,10 +98,10 @@ class DenseRetriever:
 
     def embed_queries(self, queries: list[Query]) -> np.ndarray:
         """Sum of the fields' unit embeddings, renormalised; repeated fields come from a cache."""
+        if len(self.field_cache) > self.field_cache_size:  # before choosing what to encode: all of it is then
+            self.field_cache.clear()
         fresh = list(dict.fromkeys(f for q in queries for f in q.fields if f not in self.field_cache))
         if fresh:
-            if len(self.field_cache) > 10_000:
-                self.field_cache.clear()
             self.field_cache.update(zip(fresh, self.encode(fresh)))
         summed = np.stack([np.sum([self.field_cache[f] for f in q.fields], axis=0) for q in queries])  # [n, dim]
         return summed / np.linalg.norm(summed, axis=1, keepdims=True)

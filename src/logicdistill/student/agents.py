@@ -16,7 +16,7 @@ from logicdistill.agent.records import StepRecord
 from logicdistill.agent.selectors import Selection, SelectionRequest
 from logicdistill.student.model import Student
 from logicdistill.student.prompts import action_prompt, selection_prompt
-from logicdistill.student.scoring import score_candidates
+from logicdistill.student.scoring import RememberingScorer
 from logicdistill.tasks.protocol import Task
 
 
@@ -25,6 +25,7 @@ class StudentSelector:
 
     def __init__(self, student: Student, task: Task, name: str = "ld"):
         self.student, self.task, self.name = student, task, name
+        self.score = RememberingScorer(student)
 
     def prompt(self, req: SelectionRequest) -> str:
         """Candidates in the order given (the loop passes the base's), previews by number."""
@@ -34,7 +35,7 @@ class StudentSelector:
 
     def select_batch(self, requests: list[SelectionRequest]) -> list[Selection]:
         names = [[c.name for c in r.candidates] for r in requests]
-        probs = score_candidates(self.student, [self.prompt(r) for r in requests], names)
+        probs = self.score([self.prompt(r) for r in requests], names)
         return [Selection(n[int(p.argmax())], dict(zip(n, map(float, p)))) for n, p in zip(names, probs)]
 
 
@@ -43,6 +44,7 @@ class DirectActionAgent:
 
     def __init__(self, student: Student, task: Task, actions: list[str], name: str = "kd"):
         self.student, self.task, self.actions, self.name = student, task, actions, name
+        self.score = RememberingScorer(student)
 
     def reset(self, seed: int | None = None) -> None:
         pass
@@ -56,7 +58,7 @@ class DirectActionAgent:
         slots = [(s, u) for s in states for u in self.task.units(s)]
         prompts = [action_prompt(self.student.tokenizer, self.task.instruction, self.task.state_text(s, u, {}),
                                  self.actions) for s, u in slots]
-        probs = iter(score_candidates(self.student, prompts, [self.actions] * len(slots)))
+        probs = iter(self.score(prompts, [self.actions] * len(slots)))
         last = self.task.stages[-1].result
         elapsed = (time.perf_counter() - start) * 1000 / max(1, len(states))
         out = []

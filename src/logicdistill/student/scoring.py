@@ -18,6 +18,7 @@ start right after, and only the logits from that column on are projected onto th
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from dataclasses import dataclass
 
 import numpy as np
@@ -56,6 +57,31 @@ def score_candidates(
                              answer_paths(tok, candidates[i])) for i in chunk]
                 out.update(zip(chunk, map(_softmax, _score_rows(student, rows, kv))))
     return [out[i] for i in range(len(prompts))]
+
+
+class RememberingScorer:
+    """``score_candidates`` for a student whose weights no longer change (an agent in play), with
+    a memory of the prompts it has scored: the same prompt gets the same distribution, and games
+    revisit the same situations (about 40% of the asked pursuit decisions of a held-out game
+    repeat an earlier prompt exactly), which then cost no model call. The memory keeps the
+    ``size`` most recently used prompts."""
+
+    def __init__(self, student: Student, size: int = 50_000):
+        self.student, self.size = student, size
+        self.memory: OrderedDict[tuple, np.ndarray] = OrderedDict()
+
+    def __call__(self, prompts: list[Prompt], candidates: list[list[str]]) -> list[np.ndarray]:
+        keys = [(p.head, p.tail, tuple(c)) for p, c in zip(prompts, candidates)]
+        new = {k: i for i, k in enumerate(keys) if k not in self.memory}
+        if new:
+            scored = score_candidates(self.student, [prompts[i] for i in new.values()],
+                                      [candidates[i] for i in new.values()])
+            self.memory.update(zip(new, scored))
+        for k in keys:
+            self.memory.move_to_end(k)
+        while len(self.memory) > self.size:
+            self.memory.popitem(last=False)
+        return [self.memory[k] for k in keys]
 
 
 def _score_rows(student: Student, rows: list[_Row], head: KV) -> list[torch.Tensor]:

@@ -12,6 +12,7 @@ class Task(Protocol):
     instruction: str  # the rules in words: the first line of every retrieval query and prompt
     stages: tuple[Stage, ...]
     actions: tuple[str, ...]  # a unit's possible final actions, named by KD and zero-shot students
+    demonstrators: tuple[str, ...]  # the offline teachers that can label choices; the first is the default
     min_gain: float  # how much better (in the demonstrator's score units) a function must be to leave a default
     train_examples: int  # the default training budget (draws): what the default run needs to learn this task
 
@@ -40,6 +41,6 @@ class Task(Protocol):
     def to_action(self, state: Any, results: dict[int, dict[str, Any]]) -> Any:
         """The environment action from every unit's final results."""
 
-    def demonstrator(self, base: FunctionBase, env: Any, horizon: int) -> Any:
+    def demonstrator(self, base: FunctionBase, env: Any, horizon: int, kind: str) -> Any:
         """The offline teacher's scorer of candidate functions (see ``agent.selectors.Demonstrator``);
-        ``horizon`` bounds any simulated look-ahead."""
+        ``kind`` is one of ``demonstrators``; ``horizon`` bounds any simulated look-ahead."""

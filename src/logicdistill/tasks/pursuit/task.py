@@ -10,6 +10,7 @@ from logicdistill.functions.source import bundled_base
 from logicdistill.tasks.pursuit.maps import MOVES
 from logicdistill.tasks.pursuit.rules import EMERGENCY_RULES, PursuitState, emergency_rule, rule_violation
 from logicdistill.tasks.pursuit.view import PursuitView
+from logicdistill.tasks.pursuit.when import blocking_mate
 
 STAGES = (
     Stage("target", ("state",), "target", "an evader index (a key of state.evaders)",
@@ -32,6 +33,7 @@ class PursuitTask:
     name = "pursuit"
     stages = STAGES
     actions = tuple(MOVES)  # one pursuer's possible actions: what a KD student names
+    demonstrators = ("rollout", "when")  # simulated play (the default); the manuals' When lines as rules
     min_gain = 10.0  # rollout score: a capture is worth 1000 (demonstrator.CAPTURE_VALUE)
     train_examples = 1280  # ~16 min on one thread; twice as many did not help before (README)
 
@@ -53,24 +55,35 @@ class PursuitTask:
     def state_text(self, state: PursuitState, unit: int, results: dict[str, Any]) -> str:
         """Short lines, no coordinates: every token is latency for the student, and a small model
         reads distances (``d``), territory (``terr``) and free neighbours (``exits``) better than
-        cells. The results line is last, so the lines before it are the same at every stage."""
+        cells. The target stage (and a KD student, which reads no results) sees the whole team;
+        later stages see only what their manuals' *When* lines are about (``when.py``): the
+        chosen target, the teammate nearest to it and whether it is nearer than me, the goal, and
+        whether a teammate stands on my next cell towards it."""
         grid, me = state.grid, state.pursuers[unit]
-        open_moves = "".join(m[0].upper() for m, (dr, dc) in MOVES.items()
-                             if m != "stay" and grid.is_free((me[0] + dr, me[1] + dc)))
-        mates = ", ".join(f"P{i} d{grid.distance(me, p)}" for i, p in enumerate(state.pursuers) if i != unit)
         view = PursuitView(state, unit, {}, {})
-        evaders = ", ".join(
-            f"E{i} d{grid.distance(me, e)} terr{len(view.territory(i))} exits{len(grid.neighbours[e])}"
-            for i, e in state.active_evaders.items()
-        )
-        lines = [f"t {state.step}/{state.max_steps}, me P{unit} open {open_moves or '-'}",
-                 f"mates {mates or '-'}", f"evaders {evaders or '-'}"]
-        if "target" in results:
-            chosen = f"target E{results['target']}"
-            if "goal" in results:
-                chosen += f", goal {self._goal_text(state, unit, results['target'], results['goal'])}"
-            lines.append(chosen)
-        return "\n".join(lines)
+        if "target" not in results:
+            open_moves = "".join(m[0].upper() for m, (dr, dc) in MOVES.items()
+                                 if m != "stay" and grid.is_free((me[0] + dr, me[1] + dc)))
+            mates = ", ".join(f"P{i} d{grid.distance(me, p)}" for i, p in view.teammates.items())
+            evaders = ", ".join(
+                f"E{i} d{grid.distance(me, e)} terr{len(view.territory(i))} exits{len(grid.neighbours[e])}"
+                for i, e in state.active_evaders.items()
+            )
+            return "\n".join([f"t {state.step}/{state.max_steps}, me P{unit} open {open_moves or '-'}",
+                              f"mates {mates or '-'}", f"evaders {evaders or '-'}"])
+        target = results["target"]
+        evader = state.evaders[target]
+        mine = grid.distance(me, evader)
+        if "goal" not in results:
+            mates = {i: grid.distance(p, evader) for i, p in view.teammates.items()}
+            if not mates:
+                return f"target E{target} d{mine}, no mates"
+            mate = min(mates, key=lambda i: (mates[i], i))
+            return (f"target E{target} d{mine}, nearest mate to it P{mate} d{mates[mate]} "
+                    f"{'nearer than me' if mates[mate] < mine else 'not nearer'}")
+        blocker = blocking_mate(view, results["goal"])
+        way = "free" if blocker is None else f"blocked by P{blocker}"
+        return f"target E{target} d{mine}, goal {self._goal_text(state, unit, target, results['goal'])}, way {way}"
 
     def result_text(self, stage: Stage, result: Any, state: PursuitState, unit: int, results: dict[str, Any]) -> str:
         if stage.name == "target":
@@ -114,11 +127,9 @@ class PursuitTask:
     def to_action(self, state: PursuitState, results: dict[int, dict[str, Any]]) -> tuple[str, ...]:
         return tuple(results[u]["move"] for u in self.units(state))
 
-    def demonstrator(self, base: FunctionBase, env: Any, horizon: int):
+    def demonstrator(self, base: FunctionBase, env: Any, horizon: int, kind: str = "rollout"):
         from logicdistill.tasks.pursuit.demonstrator import PursuitDemonstrator
+        from logicdistill.tasks.pursuit.when import WhenDemonstrator
 
-        return PursuitDemonstrator(self, base, env.evader_policy, horizon)
+        return WhenDemonstrator() if kind == "when" else PursuitDemonstrator(self, base, env.evader_policy, horizon)
 
-
-def _cell(cell: tuple[int, int]) -> str:
-    return f"({cell[0]},{cell[1]})"

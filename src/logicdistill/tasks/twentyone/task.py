@@ -23,6 +23,7 @@ DEFAULT_STAND_ON = 17
 class TwentyOneTask:
     name = "twentyone"
     stages = STAGES
+    demonstrators = ("exact",)  # the exact expected value of every move
     min_gain = 1.0  # exact score in thousandths of a chip per hand (demonstrator.SCALE)
     train_examples = 2560  # regret 0.0005 per hand; 1,280 left 0.0086 (README, sample efficiency)
 
@@ -83,7 +84,7 @@ class TwentyOneTask:
     def to_action(self, state: TwentyOneState, results: dict[int, dict[str, Any]]) -> int:
         return as_action(results[0]["action"], get_rules(state.rules).surrender)
 
-    def demonstrator(self, base: FunctionBase, env: Any, horizon: int):
+    def demonstrator(self, base: FunctionBase, env: Any, horizon: int, kind: str = "exact"):
         from logicdistill.tasks.twentyone.demonstrator import TwentyOneDemonstrator
 
         return TwentyOneDemonstrator(self, base)

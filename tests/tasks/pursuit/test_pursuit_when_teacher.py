@@ -1,0 +1,83 @@
+"""The When teacher: its rules are the manuals' When lines, and what they read is in the state text."""
+
+import re
+
+import pytest
+
+from logicdistill.agent.factory import AgentOptions, build_agent
+from logicdistill.errors import UserInputError
+from logicdistill.evaluation.episodes import run_episode
+from logicdistill.tasks import get_task
+from logicdistill.tasks.pursuit.env import PursuitConfig, make_env
+from logicdistill.tasks.pursuit.when import RULES
+
+
+def _numbers(pattern: str, text: str) -> list[tuple[int, ...]]:
+    return [tuple(map(int, m)) if isinstance(m, tuple) else (int(m),) for m in re.findall(pattern, text)]
+
+
+def rule_from_text(name: str, text: str, previews: dict[str, str]) -> bool:
+    """Each rule recomputed from what a student reads alone: the state text and the previews."""
+    if name in ("most_cornered_evader", "keep_previous_target"):
+        evaders = {f"E{e}": (d, terr) for e, d, terr in _numbers(r"E(\d+) d(\d+) terr(\d+)", text)}
+        nearest = min(evaders, key=lambda e: (evaders[e][0], int(e[1:])))
+        if name == "keep_previous_target":
+            kept, near = previews.get("keep_previous_target"), previews.get("nearest_evader")
+            return kept is not None and near is not None and kept != near and evaders[kept][0] <= evaders[near][0] + 2
+        cornered = min(evaders, key=lambda e: (evaders[e][1], int(e[1:])))
+        return evaders[cornered][1] <= 4 and cornered != nearest
+    (mine,) = _numbers(r"target E\d+ d(\d+)", text)[0]
+    if name in ("intercept_escape_route", "flank_target"):
+        (mate,) = _numbers(r"mate to it P\d+ d(\d+)", text)[0]
+        assert ("nearer than me" in text) == (mate < mine)
+        return mine > 2 and (mate < mine if name == "intercept_escape_route" else mate <= 3)
+    (goal,) = _numbers(r"goal d(\d+)", text)[0]
+    return {"step_around_teammates": "way blocked by P" in text,
+            "hold_position": goal == 0 and mine <= 2,
+            "step_squeezing_territory": mine <= 3}[name]
+
+
+@pytest.fixture(scope="module")
+def game():
+    task = get_task("pursuit")
+    env = make_env(PursuitConfig(map="pillars", max_steps=30))
+    agent = build_agent("teacher", task, env, AgentOptions(retriever="bm25", demonstrator="when"))
+    return task, run_episode(env, agent, seed=4, keep=True)
+
+
+def test_rules_belong_to_bundled_non_default_functions():
+    base = get_task("pursuit").bundled_base()
+    defaults = {base.by_stage(s)[0].name for s in ("target", "strategy", "move")}
+    assert set(RULES) <= set(base.names()) - defaults
+
+
+def test_every_choice_follows_the_first_rule_that_holds_and_the_text_shows_why(game):
+    task, result = game
+    rank = {n: i for i, n in enumerate(task.bundled_base().names())}
+    asked = [s for step in result.trace for s in step.stages if not s.forced]
+    assert len(asked) > 50
+    left_default = 0
+    for s in asked:
+        offered = sorted((n for n in s.candidates if n not in s.rejected), key=rank.get)
+        holding = [n for n in offered if n in RULES and rule_from_text(n, s.state_text, s.previews)]
+        assert s.choice == (holding or offered)[0], s.state_text
+        left_default += bool(holding)
+    assert left_default > 10  # the rules do bite, at every stage below
+    assert {s.stage for s in asked if s.choice != min(s.candidates, key=rank.get)} == {"target", "strategy", "move"}
+
+
+def test_later_stages_read_short_texts_about_the_chosen_target(game):
+    _, result = game
+    by_stage = {s.stage: s.state_text for s in result.trace[0].stages}
+    assert by_stage["target"].startswith("t 0/30") and "evaders E" in by_stage["target"]
+    assert re.fullmatch(r"target E\d+ d\d+, nearest mate to it P\d+ d\d+ (nearer than me|not nearer)",
+                        by_stage["strategy"])
+    assert re.fullmatch(r"target E\d+ d\d+, goal d\d+ e\d+, way (free|blocked by P\d+)", by_stage["move"])
+
+
+def test_a_task_without_that_teacher_says_which_it_has():
+    task = get_task("twentyone")
+    from logicdistill.tasks.twentyone.env import make_env as make_hand
+
+    with pytest.raises(UserInputError, match="twentyone has no 'when' teacher; teachers: exact"):
+        build_agent("teacher", task, make_hand("classic"), AgentOptions(retriever="bm25", demonstrator="when"))
