@@ -157,8 +157,8 @@ def eval_(
     from logicdistill.evaluation.run import benchmark_maps, evaluate, write_json
 
     if task == "twentyone":
-        _eval_twentyone(agent, rules, env, hands, seed, replace(
-            _options(base, retriever, top_k, seed, run, student, demonstrator), dtype=dtype), data, accuracy_examples, plot, json)
+        options = replace(_options(base, retriever, top_k, seed, run, student, demonstrator), dtype=dtype)
+        _eval_twentyone(agent, rules, env, hands, seed, options, data, accuracy_examples, plot, json)
         return
     if episodes < 1:
         raise UserInputError("--episodes must be at least 1")

@@ -127,7 +127,7 @@ class PursuitTask:
     def to_action(self, state: PursuitState, results: dict[int, dict[str, Any]]) -> tuple[str, ...]:
         return tuple(results[u]["move"] for u in self.units(state))
 
-    def demonstrator(self, base: FunctionBase, env: Any, horizon: int, kind: str = "rollout"):
+    def demonstrator(self, base: FunctionBase, env: Any, horizon: int, kind: str):
         from logicdistill.tasks.pursuit.demonstrator import PursuitDemonstrator
         from logicdistill.tasks.pursuit.when import WhenDemonstrator
 

@@ -17,7 +17,7 @@ from typing import Any, Callable
 from logicdistill.agent.selectors import SelectionRequest
 from logicdistill.tasks.pursuit.view import PursuitView
 
-HOLDS = 1000.0  # a rule that holds is worth a capture of the rollout teacher's scale: any min_gain below leaves the default
+HOLDS = 1000.0  # a holding rule is worth a capture on the rollout scale: any smaller min_gain leaves the default
 
 Rule = Callable[[PursuitView, dict[str, Any], dict[str, str]], bool]  # view, earlier results, previews
 
@@ -54,8 +54,7 @@ def keep_chase(view: PursuitView, results: dict[str, Any], previews: dict[str, s
 
 def mate_ahead(view: PursuitView, results: dict[str, Any], previews: dict[str, str]) -> bool:
     """A teammate is nearer the target than I am, and I am more than 2 moves from it."""
-    target = view.evaders[results["target"]]
-    mine = view.dist(view.me, target)
+    target, mine = view.evaders[results["target"]], _target_dist(view, results)
     return mine > 2 and any(view.dist(m, target) < mine for m in view.teammates.values())
 
 

@@ -84,7 +84,7 @@ class TwentyOneTask:
     def to_action(self, state: TwentyOneState, results: dict[int, dict[str, Any]]) -> int:
         return as_action(results[0]["action"], get_rules(state.rules).surrender)
 
-    def demonstrator(self, base: FunctionBase, env: Any, horizon: int, kind: str = "exact"):
+    def demonstrator(self, base: FunctionBase, env: Any, horizon: int, kind: str):
         from logicdistill.tasks.twentyone.demonstrator import TwentyOneDemonstrator
 
         return TwentyOneDemonstrator(self, base)
