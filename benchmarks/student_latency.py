@@ -1,13 +1,14 @@
-"""Latency of the student's stage decision: one prompt scored against 5 candidate names.
+"""Latency of the student's stage decision, on the decisions the LD loop really asks.
 
-Prompts are the pursuit strategy stage's, as the LD agent builds them: the task instruction, the
-first 5 bundled strategy functions with their manuals, then real state texts and the candidates'
-previews from greedy games on the ring map (a new state for every decision, so the head cache
-reuses only what consecutive real prompts share: the listing).
+Requests are recorded from When-teacher games on the held-out courtyard map (dense retriever),
+exactly as the loop offers them: all three stages, only the candidates that change the move
+(``LDAgent._same_as``), previews and all. Exact repeats are dropped, since a student in play
+remembers prompts it has scored. Prompts are built by the ``StudentSelector`` and kept in game
+order, so consecutive decisions share heads as they do in play.
 
 - single_cold: the head cache is emptied before every decision (a process's first decision);
-- single_warm: consecutive decisions, each on a new state (the agent loop's steady state);
-- batch_6, batch_12: that many decisions (different states) in one call, warm;
+- single_warm: consecutive decisions, one per call (the agent loop's steady state);
+- batch_6, batch_12: that many consecutive decisions in one call, warm;
 - batch_12_cold: the same with the head cache emptied first.
 
     .venv/bin/python benchmarks/student_latency.py [--reps 15] [--threads N] [--dtype auto|float32|bfloat16]
@@ -27,36 +28,44 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from logicdistill.agent.loop import execute_stage, stage_line
-from logicdistill.student import load_student, score_candidates, selection_prompt
-from logicdistill.student.answers import answer_paths
+from logicdistill.agent.factory import AgentOptions, build_agent
+from logicdistill.agent.selectors import SelectionRequest, Selector
+from logicdistill.evaluation.episodes import run_episode
+from logicdistill.student import load_student, score_candidates
+from logicdistill.student.agents import StudentSelector
+from logicdistill.student.prompts import Prompt
 from logicdistill.tasks import get_task
-from logicdistill.tasks.pursuit.baselines import GreedyChaseAgent
 from logicdistill.tasks.pursuit.env import PursuitConfig, make_env
 
 RESULTS = Path(__file__).parent / "results"
 
 
-def strategy_requests(n: int, names: list[str]) -> list[tuple[str, list[str]]]:
-    """``n`` distinct (state text, previews) pairs of the strategy stage: every pursuer at every
-    step of greedy games on the ring map, targeting its nearest evader as the default does."""
-    task, agent, out, seed = get_task("pursuit"), GreedyChaseAgent(), {}, 0
-    base, stage = task.bundled_base(), next(s for s in task.stages if s.name == "strategy")
-    env = make_env(PursuitConfig(map="ring"))
+class Recording:
+    """Passes requests on to a selector and keeps them."""
+
+    def __init__(self, selector: Selector):
+        self.selector, self.name, self.requests = selector, selector.name, []
+
+    def select_batch(self, requests: list[SelectionRequest]):
+        self.requests += requests
+        return self.selector.select_batch(requests)
+
+
+def asked_decisions(n: int, student_selector: StudentSelector) -> list[tuple[Prompt, list[str]]]:
+    """``n`` distinct asked decisions of When-teacher games on courtyard, in game order."""
+    task = get_task("pursuit")
+    config = PursuitConfig(map="courtyard", evader="smart")
+    agent = build_agent("teacher", task, make_env(config), AgentOptions(demonstrator="when"))
+    agent.selector = recording = Recording(agent.selector)
+    out: dict[tuple, tuple[Prompt, list[str]]] = {}
+    seed = 3000
     while len(out) < n:
-        state, _ = env.reset(seed=seed)
-        done = False
-        while not done and len(out) < n:
-            for u in task.units(state):
-                plan = {v: {} for v in task.units(state)}
-                plan[u]["target"], _ = execute_stage(task, base, state, task.stages[0], u, "nearest_evader", plan, {})
-                previews = [task.result_text(stage, execute_stage(task, base, state, stage, u, name, plan, {})[0],
-                                             state, u, plan[u]) for name in names]
-                out.setdefault(task.state_text(state, u, plan[u]), previews)
-            state, _, terminated, truncated, _ = env.step(agent.act(state)[0])
-            done = terminated or truncated
-        seed += 1
-    return list(out.items())[:n]
+        run_episode(make_env(config), agent, seed)
+        for req in recording.requests:
+            prompt, names = student_selector.prompt(req), [c.name for c in req.candidates]
+            out.setdefault((prompt, tuple(names)), (prompt, names))
+        recording.requests, seed = [], seed + 1
+    return list(out.values())[:n]
 
 
 def timed(fn, reps: int, before=lambda: None) -> dict[str, float]:
@@ -88,32 +97,28 @@ def main() -> None:
     args = parser.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
-    task = get_task("pursuit")
-    stage = next(s for s in task.stages if s.name == "strategy")
-    specs = task.bundled_base().by_stage("strategy")[:5]
-    names = [s.name for s in specs]
     student = load_student(device="cpu", dtype=args.dtype)
     tok = student.tokenizer
     batch_reps = max(3, args.reps // 3)
-    requests = strategy_requests(2 + args.reps + 12 * (batch_reps + 1), names)
-    manuals = [(s.name, s.manual.text()) for s in specs]
-    line = stage_line(stage)
-    prompts = [selection_prompt(tok, task.instruction, line, text, manuals, previews) for text, previews in requests]
-    head, tail = (len(tok(part, add_special_tokens=False).input_ids) for part in (prompts[0].head, prompts[0].tail))
-    fed = sum(len(a.fed) for a in answer_paths(tok, names))
+    decisions = asked_decisions(2 + args.reps + 12 * (batch_reps + 1), StudentSelector(student, get_task("pursuit")))
+    prompts, names = [p for p, _ in decisions], [n for _, n in decisions]
+    tails = [len(tok(p.tail, add_special_tokens=False).input_ids) for p in prompts]
+    heads = [len(tok(p.head, add_special_tokens=False).input_ids) for p in prompts]
 
     def score(first: int, count: int) -> list[np.ndarray]:
-        return score_candidates(student, prompts[first : first + count], [names] * count)
+        return score_candidates(student, prompts[first : first + count], names[first : first + count])
 
     report = {
         "device": str(student.device),
         "torch": torch.__version__,
         "threads": torch.get_num_threads(),
         "dtype": str(student.model.dtype),
-        "candidates": names,
-        "prompt_tokens": head + tail,
-        "head_tokens": head,  # read once per candidate list: what a warm decision does not read
-        "answer_tokens_fed": fed,  # only those before a branch deeper than the first token
+        "decisions": len(prompts),
+        "candidates_mean": statistics.mean(len(n) for n in names),
+        "distinct_heads": len(set(p.head for p in prompts)),
+        "head_tokens_median": statistics.median(heads),  # read once per candidate list
+        "tail_tokens_median": statistics.median(tails),  # what every decision reads
+        "tail_tokens_mean": statistics.mean(tails),
         "reps": args.reps,
         "load_average_before": os.getloadavg(),
         "single_cold": timed(lambda i: score(i, 1), args.reps, student.heads.clear),
@@ -126,7 +131,7 @@ def main() -> None:
     r = timed(lambda i: score(start + i * 12, 12), batch_reps, student.heads.clear)
     report["batch_12_cold"] = {**r, "decisions_per_s": 12 * 1000 / r["median_ms"]}
     fp32 = load_student(device="cpu", dtype="float32")
-    reference = score_candidates(fp32, prompts[:20], [names] * 20)
+    reference = score_candidates(fp32, prompts[:20], names[:20])
     student.heads.clear()
     mine = score(0, 20)
     report["max_abs_prob_diff_vs_fp32"] = max(float(np.abs(a - b).max()) for a, b in zip(mine, reference))
@@ -137,8 +142,9 @@ def main() -> None:
     out = RESULTS / f"student_latency_{report['dtype'].removeprefix('torch.')}.json"
     out.write_text(json.dumps(report, indent=2) + "\n")
     print(
-        f"prompt {report['prompt_tokens']} tokens ({report['head_tokens']} in the head every "
-        f"decision shares), 5 candidates ({fed} answer tokens fed), "
+        f"{report['decisions']} asked decisions: tails {report['tail_tokens_median']:.0f} tokens (median; "
+        f"mean {report['tail_tokens_mean']:.1f}), heads {report['head_tokens_median']:.0f} "
+        f"({report['distinct_heads']} distinct), {report['candidates_mean']:.1f} candidates; "
         f"{report['threads']} threads, {report['dtype']}, load {report['load_average_before']}"
     )
     print("| case | median ms | p95 ms | CPU ms (median) | decisions/s |")

@@ -128,7 +128,8 @@ def test_selector_is_skipped_when_every_candidate_gives_the_same_result():
     assert all(set(r.previews) == set(r.candidates) and set(r.previews.values()) == {"E0"} for r in target)
     assert not any(req.stage.name == "target" for req in selector.asked)
     for req in selector.asked:  # asked decisions carry what each candidate would return
-        assert set(req.previews) == {c.name for c in req.candidates} and len(set(req.previews.values())) > 1
+        assert set(req.previews) == {c.name for c in req.candidates} | {f.name for f, _ in req.merged}
+        assert len({req.previews[c.name] for c in req.candidates}) > 1
 
 
 def test_episodes_in_lock_step_play_exactly_as_one_by_one():
@@ -145,30 +146,36 @@ def test_episodes_in_lock_step_play_exactly_as_one_by_one():
     assert sum(len(r.stage_ms) for r in together) == sum(len(r.stage_ms) for r in alone)
 
 
-def test_selector_is_asked_only_where_the_choice_changes_the_move():
-    """A strategy decision is asked only when its candidates' goals, each followed by the default
-    move function, lead to different moves; goals reached by the same first move are forced."""
+def test_selector_is_offered_only_candidates_that_change_the_move():
+    """Strategy candidates are offered only where their goals, each followed by the default move
+    function, lead to different moves, and then one per move: the earliest in the base stands for
+    the others that make its move (``merged``). Goals reached by the same first move are forced."""
     from logicdistill.agent.loop import execute_stage
 
     task, selector = get_task("pursuit"), CountingSelector()
     env = PursuitEnv(bundled_map("ring"), smart_evader, max_steps=8)
     agent = LDAgent(task, task.bundled_base(), BM25Retriever(), selector, top_k=5)
-    move = task.stages[-1]
+    move, rank = task.stages[-1], {n: i for i, n in enumerate(agent.base.names())}
     state, _ = env.reset(seed=1)
-    asked_strategy, forced_with_different_goals = 0, 0
+    asked_strategy, merged, forced_with_different_goals = 0, 0, 0
+
+    def move_of(d, stage, name):
+        plan = {u: dict(r) for u, r in d.choices.items()}
+        plan[d.unit] = {**d.results, "goal": execute_stage(task, agent.base, d.state, stage, d.unit, name,
+                                                           {d.unit: dict(d.results)}, {})[0]}
+        return execute_stage(task, agent.base, d.state, move, d.unit, "shortest_path_step", plan, {})[0]
+
     for _ in range(8):
         selector.asked.clear()
         action, step = agent.act(state)
         for req in (r for r in selector.asked if r.stage.name == "strategy"):
-            d = req.decision
-            moves = set()
-            for c in req.candidates:
-                plan = {u: dict(r) for u, r in d.choices.items()}
-                plan[d.unit] = {**d.results, "goal": execute_stage(task, agent.base, d.state, req.stage, d.unit,
-                                                                   c.name, {d.unit: dict(d.results)}, {})[0]}
-                moves.add(execute_stage(task, agent.base, d.state, move, d.unit, "shortest_path_step", plan, {})[0])
-            assert len(moves) > 1
-            asked_strategy += 1
+            moves = {c.name: move_of(req.decision, req.stage, c.name) for c in req.candidates}
+            assert len(set(moves.values())) == len(moves) > 1
+            for fn, same in req.merged:
+                assert move_of(req.decision, req.stage, fn.name) == moves[same] and rank[same] < rank[fn.name]
+            asked_strategy, merged = asked_strategy + 1, merged + len(req.merged)
+        records = [r for r in step.stages if r.stage == "strategy" and not r.forced]
+        assert all(r.choice not in r.merged for r in records)
         targets = {r.unit: r.result for r in step.stages if r.stage == "target"}
         for r in (r for r in step.stages if r.stage == "strategy" and r.forced):
             goals = {execute_stage(task, agent.base, state, task.stages[1], r.unit, c, {r.unit: {"target": targets[r.unit]}},
@@ -177,4 +184,26 @@ def test_selector_is_asked_only_where_the_choice_changes_the_move():
         state, *_ = env.step(action)
         if state.done:
             break
-    assert asked_strategy > 0 and forced_with_different_goals > 0
+    assert asked_strategy > 0 and merged > 0 and forced_with_different_goals > 0
+
+
+def test_the_teacher_weighs_merged_candidates_and_answers_with_the_one_that_acts_alike():
+    """A demonstrator may prefer a candidate the loop merged into an earlier one; the teacher then
+    names that earlier one, which makes the same move, so its labels are always offered names."""
+    from logicdistill.agent.selectors import Decision, SelectionRequest, TeacherSelector
+
+    base = get_task("pursuit").bundled_base()
+    specs = {f.name: f for f in base.by_stage("move")}
+
+    class PrefersSqueeze:
+        def scores(self, request, pending):
+            return {c.name: float(c.name == "step_squeezing_territory") for c in request.candidates}
+
+    teacher = TeacherSelector(PrefersSqueeze(), base.names())
+    req = SelectionRequest(task_stage := get_task("pursuit").stages[-1], "state",
+                           [specs["shortest_path_step"], specs["hold_position"]],
+                           Decision(None, 0, {}, {0: {}}, {}, {}),
+                           merged=[(specs["step_squeezing_territory"], "hold_position")])
+    (sel,) = teacher.select_batch([req])
+    assert task_stage.name == "move" and sel.choice == "hold_position"
+    assert set(sel.outcomes) == {"shortest_path_step", "hold_position", "step_squeezing_territory"}

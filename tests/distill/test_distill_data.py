@@ -39,6 +39,7 @@ def test_rows_record_what_the_student_will_see(three):
         assert {base.get(c).stage for c in r.candidates} == {r.stage}
         assert r.action in header.actions
         assert len(r.previews) == len(r.candidates)  # forced ones too: emergency drills rewrite them
+        assert (len(r.candidates) == 1) == r.forced  # candidates that act alike are one: the earliest in the base
     # the shuffle is real: the teacher's choice is not always listed first
     asked = [r for r in rows if not r.forced]
     assert 0 < sum(r.candidates[0] == r.choice for r in asked) < len(asked)

@@ -41,15 +41,18 @@ def test_a_drill_puts_a_new_default_first_and_takes_the_answers_the_old_default_
     bitten = 0
     for before, after in zip(plain, drilled):
         drill = names[after.candidates[0]]
-        assert after.candidates[1:] == before.candidates == ["stick_at_total", "hit_soft_17"]
+        assert before.candidates == ["stick_at_total", "hit_soft_17"] and before.outcomes == ["stick", "hit"]
         assert f"New rule: {drill.rule}" in after.prompt.head and drill.manual in after.prompt.head
         assert "the default while the" in drill.manual
-        assert after.outcomes[1:] == before.outcomes == ["stick", "hit"]
-        if before.answer == "stick_at_total":  # the teacher kept the old default: the new one takes over
-            assert after.answer == drill.name and after.outcomes[0] in ("stick", drill.action)
-            bitten += after.outcomes[0] == drill.action
-        else:  # the teacher's deviation stands, and the new default plays like the old one
-            assert after.answer == "hit_soft_17" and after.outcomes[0] == "stick"
+        if after.outcomes[0] == drill.action:  # it bites: the new default acts unlike every old function
+            assert before.answer == "stick_at_total" and after.answer == drill.name
+            assert after.candidates[1:] == before.candidates and after.outcomes[1:] == before.outcomes
+            bitten += 1
+            continue
+        # it acts as the old default, which leaves the listing as the loop merges functions that act alike
+        assert after.candidates[1:] == ["hit_soft_17"] and after.outcomes == ["stick", "hit"]
+        # where the teacher kept the old default the new one takes over; a deviation stands
+        assert after.answer == (drill.name if before.answer == "stick_at_total" else "hit_soft_17")
     assert 30 < bitten < 70  # the rule bites in about half of them
 
 

@@ -35,6 +35,19 @@ def test_draw_gives_each_answer_a_share_tempered_by_balance(skewed, balance, sha
         assert counts[answer] / 6000 == pytest.approx(share, abs=0.02)
 
 
+def test_answers_are_balanced_within_each_set_of_offered_candidates():
+    """A function offered in 20 decisions and chosen in 10 of them must not be drawn as if it were
+    the answer wherever it is offered: the default's 10 answers beside it weigh as much, however
+    often the default is answered where that function is not offered (80 decisions)."""
+    pair = [Example(Prompt("pair", f"s{i}"), ["default", "rare"], "rare" if i % 2 else "default", ["a", "b"])
+            for i in range(20)]
+    alone = [Example(Prompt("other", f"t{i}"), ["default", "other"], "default", ["a", "b"]) for i in range(80)]
+    drawn = draw(pair + alone, 8000, 1.0, seed=0)
+    beside_rare = Counter(e.answer for e in drawn if e.prompt.head == "pair")
+    assert beside_rare["default"] / beside_rare["rare"] == pytest.approx(1.0, abs=0.1)
+    assert sum(e.prompt.head == "other" for e in drawn) / 8000 == pytest.approx(1 / 3, abs=0.03)
+
+
 def test_draw_is_seeded_and_handles_no_examples(skewed):
     assert draw(skewed, 50, 0.5, seed=1) == draw(skewed, 50, 0.5, seed=1)
     assert draw([], 50, 0.5, seed=1) == []

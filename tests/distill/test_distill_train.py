@@ -93,13 +93,14 @@ def test_a_short_twentyone_run_learns_the_teachers_choice(tmp_path):
     """21 Points through the same data and train path: the student moves towards the teacher."""
     from logicdistill.agent.factory import AgentOptions
     from logicdistill.distill.data import generate_data, read_data
-    from logicdistill.distill.examples import make_examples
+    from logicdistill.distill.examples import distinct, draw, make_examples
     from logicdistill.distill.train import held_out_accuracy, train
     from logicdistill.tasks.twentyone.env import TwentyOneEpisodes
 
     data = generate_data(tmp_path / "hands.jsonl", 25, TwentyOneEpisodes(), options=AgentOptions(retriever="bm25"))
     # no drills: at 12 examples, a few made-up rules would be most of what it learns (drills: test_distill_drills)
-    cfg = TrainConfig(max_examples=12, val_examples=4, epochs=3, batch_size=4, save_steps=1000, drills=0.0)
+    cfg = TrainConfig(max_examples=12, val_examples=4, epochs=4, batch_size=4, save_steps=1000, drills=0.0,
+                      learning_rate=3e-3)
     metrics = train(data, tmp_path / "run", cfg)
     assert metrics["train_examples"] == 12 and metrics["validation"]
     config = read_run_config(tmp_path / "run")
@@ -107,7 +108,8 @@ def test_a_short_twentyone_run_learns_the_teachers_choice(tmp_path):
     header, rows, _ = read_data(data)
     student = load_run_student(tmp_path / "run", "ld", dtype="float32")
     untrained = load_student(device="cpu")
-    examples = make_examples(header, [r for r in rows if r.split == "train"], student.tokenizer, "ld")[:12]
+    taught = distinct([r for r in rows if r.split == "train"], "ld")  # what train drew its 12 from, as it does
+    examples = draw(make_examples(header, taught, student.tokenizer, "ld"), 12, cfg.balance, cfg.seed)
 
     def p_teacher(s):
         probs = score_candidates(s, [e.prompt for e in examples], [e.candidates for e in examples])

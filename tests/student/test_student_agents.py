@@ -25,7 +25,7 @@ def test_zero_shot_ld_selects_among_candidates_with_a_distribution():
     asked = [r for step in result.trace for r in step.stages if not r.forced]
     assert asked
     for r in asked:
-        assert set(r.probabilities) == set(r.candidates)
+        assert set(r.probabilities) == set(r.offered) and len(r.offered) > 1
         assert abs(sum(r.probabilities.values()) - 1) < 1e-6
         assert r.choice == max(r.probabilities, key=r.probabilities.get)
         assert r.select_ms > 0

@@ -173,17 +173,19 @@ class LDAgent:
                 for i, (w, u) in enumerate(slots)]
         shown = [{n: self.task.result_text(stage, previews[i][n][0], w.state, u, w.plan[u]) for n in offered[i]}
                  for i, (w, u) in enumerate(slots)]  # recorded even where no model is asked (drills use them)
+        same = [self._same_as(a) for a in acts]
         requests = {  # candidates in base order: equal sets give equal prompts, whose reading a model reuses
-            i: SelectionRequest(stage, texts[i], [self.base.get(n) for n in sorted(offered[i], key=self.rank.get)],
-                                Decision(w.state, u, w.plan[u], **w.decision), shown[i])
+            i: SelectionRequest(stage, texts[i], [self.base.get(n) for n in same[i] if same[i][n] == n],
+                                Decision(w.state, u, w.plan[u], **w.decision), shown[i],
+                                [(self.base.get(n), s) for n, s in same[i].items() if s != n])
             for i, (w, u) in enumerate(slots)
-            if len({repr(a) for a in acts[i].values()}) > 1  # the choice changes what the unit does: ask
+            if len(set(same[i].values())) > 1  # the choice changes what the unit does: ask
         }
         t0 = time.perf_counter()
         selections = dict(zip(requests, self.selector.select_batch(list(requests.values())))) if requests else {}
         select_ms = (time.perf_counter() - t0) * 1000 / max(1, len(requests))
         for i, ((w, u), h) in enumerate(zip(slots, hits)):
-            sel = selections.get(i, Selection(min(offered[i], key=self.rank.get)))  # forced: the default
+            sel = selections.get(i, Selection(next(iter(same[i]))))  # forced: the default
             w.choices[u][stage.name] = sel.choice
             t0 = time.perf_counter()
             result, error = execute_stage(self.task, self.base, w.state, stage, u, sel.choice, w.plan, w.memory.results)
@@ -194,9 +196,18 @@ class LDAgent:
                 probabilities=sel.probabilities, outcomes=sel.outcomes, error=error, forced=i not in requests,
                 previews=shown[i],
                 rejected={n: e for n, (_, e) in previews[i].items() if e is not None and n not in offered[i]},
+                merged={n: s for n, s in same[i].items() if s != n},
                 retrieve_ms=retrieve_ms, select_ms=select_ms if i in requests else 0.0,
                 execute_ms=(time.perf_counter() - t0) * 1000, state_text=texts[i],
             ))
+
+    def _same_as(self, acts: dict[str, Any]) -> dict[str, str]:
+        """Each offered candidate, in base order -> the earliest in the base leading to the same
+        action this step. Only those naming themselves are offered to the selector: a choice
+        between functions that act alike changes nothing now, and a model given only candidates
+        that differ learns when a function matters rather than also when it makes no difference."""
+        first: dict[str, str] = {}
+        return {n: first.setdefault(repr(acts[n]), n) for n in sorted(acts, key=self.rank.get)}
 
     def _previews(self, stage: Stage, work: _StepWork, unit: int,
                   names: list[str]) -> dict[str, tuple[Any, str | None]]:

@@ -21,10 +21,16 @@ class StageRecord:
     forced: bool = False  # every candidate led to the same action this step, so no selector was asked
     previews: dict[str, str] = field(default_factory=dict)  # candidate -> what it would return
     rejected: dict[str, str] = field(default_factory=dict)  # candidates not offered: their preview failed, why
+    merged: dict[str, str] = field(default_factory=dict)  # candidates not offered: they do what this earlier one does
     retrieve_ms: float = 0.0
     select_ms: float = 0.0
     execute_ms: float = 0.0
     state_text: str = ""  # the state text the retriever and selector saw
+
+    @property
+    def offered(self) -> list[str]:
+        """The candidates the selector chose among: retrieved, less the rejected and the merged."""
+        return [c for c in self.candidates if c not in self.rejected and c not in self.merged]
 
     @property
     def decision_ms(self) -> float:

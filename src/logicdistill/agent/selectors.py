@@ -3,7 +3,7 @@ teacher demonstrator, a random chooser, and (later) the distilled student all sh
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 import numpy as np
@@ -31,6 +31,9 @@ class SelectionRequest:
     candidates: list[FunctionSpec]
     decision: Decision
     previews: dict[str, str] = field(default_factory=dict)  # what each candidate would return, as text
+    merged: list[tuple[FunctionSpec, str]] = field(default_factory=list)  # offered, but not among ``candidates``
+    # because it leads to the same action as that earlier one in the base: a demonstrator may weigh
+    # it, and its choice then stands for that one (``TeacherSelector``)
 
 
 @dataclass
@@ -77,7 +80,8 @@ class TeacherSelector:
     whose simulated outcome is best. A base lists each stage's default function first; the teacher
     leaves the default (the candidate earliest in the base) only for a gain of at least
     ``min_gain``, so its labels say "deviate when it matters" rather than follow rollout noise,
-    and they never depend on the retriever's ordering."""
+    and they never depend on the retriever's ordering. It weighs the merged candidates too, so
+    its choice is the one it would make among all of them, named by the function that acts the same."""
 
     name = "teacher"
 
@@ -91,10 +95,12 @@ class TeacherSelector:
         for req in requests:
             pending = steps.setdefault(id(req.decision.choices),
                                        {u: dict(c) for u, c in req.decision.choices.items()})
-            scores = self.demonstrator.scores(req, pending)
+            scores = self.demonstrator.scores(replace(req, candidates=req.candidates + [f for f, _ in req.merged]),
+                                              pending)
             default = min(scores, key=lambda n: self.rank.get(n, len(self.rank)))
             best = max(scores, key=lambda n: (scores[n], -self.rank.get(n, len(self.rank))))
             choice = best if scores[best] - scores[default] >= max(self.min_gain, 1e-9) else default
+            choice = dict((f.name, same) for f, same in req.merged).get(choice, choice)
             pending.setdefault(req.decision.unit, {})[req.stage.name] = choice
             out.append(Selection(choice, outcomes=scores))
         return out

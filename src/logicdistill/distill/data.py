@@ -60,7 +60,8 @@ class DecisionRow(BaseModel):
     unit: int
     stage: str
     state_text: str
-    candidates: list[str]  # the offered ones (retrieved, less those whose preview failed), shuffled
+    candidates: list[str]  # the offered ones (retrieved, less those whose preview failed or that act like an
+    # earlier one in the base), shuffled
     previews: list[str]  # what each candidate would return (empty when forced, in data written before drills)
     choice: str  # the teacher's
     forced: bool  # all candidates agreed; no selection was needed
@@ -89,7 +90,7 @@ def decision_rows(result: EpisodeResult, variant: str, episode: int, split: Spli
     for step in result.trace:
         final = {r.unit: str(r.result) for r in step.stages if r.stage == step.stages[-1].stage}
         for r in step.stages:
-            offered = [c for c in r.candidates if c not in r.rejected]
+            offered = r.offered
             order = rng.permutation(len(offered))
             rows.append(DecisionRow(
                 episode=episode, variant=variant, split=split, step=r.step, unit=r.unit, stage=r.stage,

@@ -49,15 +49,18 @@ def ld_example(header: DataHeader, row: DecisionRow, tokenizer, drill: Drill | N
                bites: bool = False) -> Example:
     """One selection example, candidates in base order; with ``drill``, its rule joins the
     instruction and its function leads the candidates, taking the answer where the teacher kept the
-    leading candidate (its preview is then the drill's action if ``bites``, else the leader's)."""
+    leading candidate. Its preview is the drill's action if ``bites`` (the teacher kept the leader
+    and the rule changes what it does), else the leader's; then it acts as the leader does, and the
+    leader leaves the listing, as the loop merges functions that act alike (``LDAgent._same_as``)."""
     rank = {name: i for i, name in enumerate(header.manuals)}  # the manuals are in base order
     order = sorted(range(len(row.candidates)), key=lambda i: rank[row.candidates[i]])
     names, previews = [row.candidates[i] for i in order], [row.previews[i] for i in order]
     listing, instruction, answer = [(n, header.manuals[n]) for n in names], header.instruction, row.choice
     if drill is not None:
         kept_leader = answer == names[0]
-        previews = [drill.action if kept_leader and bites else previews[0], *previews]
-        names, listing = [drill.name, *names], [(drill.name, drill.manual), *listing]
+        acts_alike = not (kept_leader and bites)  # then the old leader is merged into the new function
+        previews = [previews[0] if acts_alike else drill.action, *previews[acts_alike:]]
+        names, listing = [drill.name, *names[acts_alike:]], [(drill.name, drill.manual), *listing[acts_alike:]]
         instruction, answer = f"{instruction} New rule: {drill.rule}", drill.name if kept_leader else answer
     prompt = selection_prompt(tokenizer, instruction, header.stage_lines[row.stage], row.state_text, listing, previews)
     return Example(prompt=prompt, candidates=names, answer=answer, outcomes=previews, source=row)
@@ -107,17 +110,25 @@ def sample(examples: list[Example], limit: int | None, seed: int) -> list[Exampl
 
 def draw(examples: list[Example], size: int, balance: float, seed: int) -> list[Example]:
     """The training budget: ``size`` draws, with replacement, where an example's chance goes as
-    ``1 / count(its answer) ** balance``. The teacher keeps a stage's default in most decisions
-    (85% in pursuit, 88% in 21 Points), so a student trained on natural frequencies learns to
-    always answer the default; ``balance=1`` gives every answer the same share, ``0`` keeps the
-    natural mix, and the default 0.5 gives each answer a share that grows as the square root of
-    its count, so rare decisions are seen often without drowning the common ones."""
+    ``1 / count(its candidates and answer) ** balance``. The teacher keeps a stage's default in
+    most decisions (85% in pursuit, 88% in 21 Points), so a student trained on natural frequencies
+    learns to always answer the default; ``balance=1`` gives every answer the same share, ``0``
+    keeps the natural mix, and the default 0.5 gives each answer a share that grows as the square
+    root of its count, so rare decisions are seen often without drowning the common ones.
+    Answers are counted per set of candidates offered: the loop offers a function only where it
+    would change the action (``LDAgent._same_as``), and counting answers over all sets would
+    teach "pick it whenever it is offered" (pursuit: ``intercept_escape_route`` was the answer in
+    half the decisions that offered it, yet drawn as if it were the answer in most)."""
     if not examples:
         return []
-    counts = Counter(e.answer for e in examples)
-    weights = np.array([counts[e.answer] ** -balance for e in examples])
+    counts = Counter(_decision_kind(e) for e in examples)
+    weights = np.array([counts[_decision_kind(e)] ** -balance for e in examples])
     idx = np.random.default_rng(seed).choice(len(examples), size=size, replace=True, p=weights / weights.sum())
     return [examples[i] for i in idx]
+
+
+def _decision_kind(example: Example) -> tuple[frozenset[str], str]:
+    return frozenset(example.candidates), example.answer
 
 
 def accuracy(examples: list[Example], chosen: list[str]) -> dict[str, float]:
