@@ -11,7 +11,8 @@ Per stage, over the non-forced rows (the ones a student is asked), one gradient-
 always-default (a stage's default is its first function in base order). Features are parsed without
 knowing the task: every number in the state text keyed by its line, label and repeat ("P1 d8" after
 "P0 d11" is the second d on its line), every bare word as a flag, and per candidate slot (base
-order) its preview's numbers and words and whether it equals the default's preview. Balanced
+order) its preview's numbers and words, whether it equals the default's preview, and which
+functions were merged into it (data written before session 9 has none). Balanced
 accuracy is the mean over the teacher's answers of per-answer accuracy, pooled over stages as
 ``logicdistill.distill.examples.accuracy`` does it; train accuracy shows over- or under-fitting.
 
@@ -54,13 +55,15 @@ def text_features(text: str, prefix: str) -> dict[str, float]:
 
 
 def row_features(row: DecisionRow, order: list[str], default: str) -> dict[str, float]:
-    """The state's features, then per candidate slot in base order its preview's (fixed columns per slot)."""
+    """The state's features, then per candidate slot in base order its preview's (fixed columns per slot)
+    and a flag for each function merged into it (it acts the same now; the prompt lists it there)."""
     previews = dict(zip(row.candidates, row.previews))
     out = text_features(row.state_text, "s")
     for slot, name in enumerate(sorted(row.candidates, key=order.index)):
         out.update(text_features(previews[name], f"c{slot}."))
         if default in previews:
             out[f"c{slot}.same"] = float(previews[name] == previews[default])
+        out.update({f"c{slot}={merged}": 1.0 for merged, same in row.merged.items() if same == name})
     return out
 
 

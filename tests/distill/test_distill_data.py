@@ -40,6 +40,9 @@ def test_rows_record_what_the_student_will_see(three):
         assert r.action in header.actions
         assert len(r.previews) == len(r.candidates)  # forced ones too: emergency drills rewrite them
         assert (len(r.candidates) == 1) == r.forced  # candidates that act alike are one: the earliest in the base
+        assert all(m not in r.candidates and same in r.candidates and base.get(m).stage == r.stage
+                   for m, same in r.merged.items())  # the others are recorded with the one they act like
+    assert any(r.merged for r in rows if not r.forced)
     # the shuffle is real: the teacher's choice is not always listed first
     asked = [r for r in rows if not r.forced]
     assert 0 < sum(r.candidates[0] == r.choice for r in asked) < len(asked)

@@ -63,6 +63,7 @@ class DecisionRow(BaseModel):
     candidates: list[str]  # the offered ones (retrieved, less those whose preview failed or that act like an
     # earlier one in the base), shuffled
     previews: list[str]  # what each candidate would return (empty when forced, in data written before drills)
+    merged: dict[str, str] = {}  # functions not offered because they act like an offered one -> that one
     choice: str  # the teacher's
     forced: bool  # all candidates agreed; no selection was needed
     action: str  # this unit's final result at this step, as the KD student names it
@@ -95,7 +96,7 @@ def decision_rows(result: EpisodeResult, variant: str, episode: int, split: Spli
             rows.append(DecisionRow(
                 episode=episode, variant=variant, split=split, step=r.step, unit=r.unit, stage=r.stage,
                 state_text=r.state_text, candidates=[offered[i] for i in order],
-                previews=[r.previews[offered[i]] for i in order] if r.previews else [],
+                previews=[r.previews[offered[i]] for i in order] if r.previews else [], merged=r.merged,
                 choice=r.choice, forced=r.forced, action=final[r.unit],
             ))
     return rows
