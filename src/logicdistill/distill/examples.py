@@ -58,9 +58,11 @@ def ld_example(header: DataHeader, row: DecisionRow, tokenizer, drill: Drill | N
     listing, instruction, answer = [(n, header.manuals[n]) for n in names], header.instruction, row.choice
     if drill is not None:
         kept_leader = answer == names[0]
-        acts_alike = not (kept_leader and bites)  # then the old leader is merged into the new function
-        previews = [previews[0] if acts_alike else drill.action, *previews[acts_alike:]]
-        names, listing = [drill.name, *names[acts_alike:]], [(drill.name, drill.manual), *listing[acts_alike:]]
+        if kept_leader and bites:  # the new function acts unlike every old one: all stay listed
+            previews = [drill.action, *previews]
+        else:  # it acts as the old leader, which is merged into it: the leader's place and preview are its own
+            names, listing = names[1:], listing[1:]
+        names, listing = [drill.name, *names], [(drill.name, drill.manual), *listing]
         instruction, answer = f"{instruction} New rule: {drill.rule}", drill.name if kept_leader else answer
     prompt = selection_prompt(tokenizer, instruction, header.stage_lines[row.stage], row.state_text, listing, previews)
     return Example(prompt=prompt, candidates=names, answer=answer, outcomes=previews, source=row)
