@@ -35,7 +35,7 @@ class PursuitTask:
     actions = tuple(MOVES)  # one pursuer's possible actions: what a KD student names
     demonstrators = ("rollout", "when")  # simulated play (the default); the manuals' When lines as rules
     min_gain = 10.0  # rollout score: a capture is worth 1000 (demonstrator.CAPTURE_VALUE)
-    train_examples = 1280  # ~16 min on one thread; 2,560 won more games, not yet timed (README)
+    train_examples = 1280  # ~16 min on one thread; 2,560 won more games but chose less exactly (README)
 
     def __init__(self, emergency: str | None = None):
         """``emergency``: a rule of ``rules.EMERGENCY_RULES`` in force; its words end the
