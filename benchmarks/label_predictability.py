@@ -56,7 +56,7 @@ def text_features(text: str, prefix: str) -> dict[str, float]:
 
 def row_features(row: DecisionRow, order: list[str], default: str) -> dict[str, float]:
     """The state's features, then per candidate slot in base order its preview's (fixed columns per slot)
-    and a flag for each function merged into it (it acts the same now; the prompt lists it there)."""
+    and a flag for each function merged into it (it acts the same now; the prompt does not show it)."""
     previews = dict(zip(row.candidates, row.previews))
     out = text_features(row.state_text, "s")
     for slot, name in enumerate(sorted(row.candidates, key=order.index)):
