@@ -118,9 +118,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", type=Path, required=True, help="a data file from `logicdistill data`")
     parser.add_argument("--out", type=Path, help="default: benchmarks/results/label_predictability_<task>.json")
+    parser.add_argument("--hide-merged", action="store_true",
+                        help="leave out which functions were merged into each candidate: what the prompt shows")
     args = parser.parse_args()
     start = time.perf_counter()
     header, rows, _ = read_data(args.data)
+    if args.hide_merged:
+        rows = [r.model_copy(update={"merged": {}}) for r in rows]
     order = list(header.manuals)  # base order
     asked = [r for r in rows if not r.forced]
     parts = {s: evaluate([r for r in asked if r.stage == s], order)
@@ -130,7 +134,8 @@ def main() -> None:
     out = args.out or RESULTS / f"label_predictability_{header.task}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     seconds = time.perf_counter() - start
-    write_json(out, {"task": header.task, "data": str(args.data), "model": MODEL, "seconds": seconds, "rows": table})
+    write_json(out, {"task": header.task, "data": str(args.data), "merged_shown": not args.hide_merged, "model": MODEL,
+                     "seconds": seconds, "rows": table})
     print(f"{header.task}: val+test, non-forced rows ({seconds:.1f} s)\n")
     print("| stage | n (train) | default exact | default balanced | classifier exact | classifier balanced "
           "| classifier train exact | classifier train balanced |\n" + "|---" * 8 + "|")

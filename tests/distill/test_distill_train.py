@@ -128,5 +128,5 @@ def test_the_default_budget_is_the_tasks():
     from logicdistill.distill.train import training_budget
 
     assert training_budget(TrainConfig(), "twentyone") == 2560
-    assert training_budget(TrainConfig(), "pursuit") == 1280
+    assert training_budget(TrainConfig(), "pursuit") == 2560
     assert training_budget(TrainConfig(max_examples=64), "twentyone") == 64

@@ -171,7 +171,8 @@ class LDAgent:
         offered = [[n for n, _ in h if previews[i][n][1] is None] or [n for n, _ in h] for i, h in enumerate(hits)]
         acts = [{n: self._lookahead(stage, w, u, previews[i][n][0]) for n in offered[i]}
                 for i, (w, u) in enumerate(slots)]
-        shown = [{n: self.task.result_text(stage, previews[i][n][0], w.state, u, w.plan[u]) for n in offered[i]}
+        shown = [{n: self.task.result_text(stage, previews[i][n][0], w.state, u, w.plan[u],
+                                        w.memory.results.get(u, {})) for n in offered[i]}
                  for i, (w, u) in enumerate(slots)]  # recorded even where no model is asked (drills use them)
         same = [self._same_as(a) for a in acts]
         requests = {  # candidates in base order: equal sets give equal prompts, whose reading a model reuses

@@ -35,7 +35,7 @@ log = logging.getLogger(__name__)
 @dataclass
 class TrainConfig:
     """Training settings; the defaults take about 15 minutes for 21 Points (8 on two threads of an
-    idle 2-core CPU) and 16 for pursuit on one thread (only the prompt tails are trained: ``heads.py``)."""
+    idle 2-core CPU) and 15 for pursuit on two (only the prompt tails are trained: ``heads.py``)."""
 
     mode: Mode = "ld"  # ld: select functions; kd: imitate the teacher's actions
     student: str | None = None  # model path or id; None = bundled SmolLM2-135M-Instruct

@@ -28,9 +28,11 @@ class Task(Protocol):
     def state_text(self, state: Any, unit: int, results: dict[str, Any]) -> str:
         """Compact, deterministic text of the state (and earlier stages' results) for models."""
 
-    def result_text(self, stage: Stage, result: Any, state: Any, unit: int, results: dict[str, Any]) -> str:
+    def result_text(self, stage: Stage, result: Any, state: Any, unit: int, results: dict[str, Any],
+                    previous: dict[str, Any]) -> str:
         """A stage result in a few words, as shown to models next to each candidate; ``results``
-        holds this unit's results from the earlier stages of this step."""
+        holds this unit's results from the earlier stages of this step, ``previous`` its results of
+        last step (so a preview can say that a choice continues what the unit was doing)."""
 
     def check_result(self, stage: Stage, result: Any, state: Any, unit: int) -> Any:
         """The result normalised, or ``FunctionError`` if the stage cannot accept it."""

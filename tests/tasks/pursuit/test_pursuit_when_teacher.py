@@ -21,9 +21,9 @@ def rule_from_text(name: str, text: str, previews: dict[str, str]) -> bool:
     if name in ("most_cornered_evader", "keep_previous_target"):
         evaders = {f"E{e}": (d, terr) for e, d, terr in _numbers(r"E(\d+) d(\d+) terr(\d+)", text)}
         nearest = min(evaders, key=lambda e: (evaders[e][0], int(e[1:])))
-        if name == "keep_previous_target":
-            kept, near = previews.get("keep_previous_target"), previews.get("nearest_evader")
-            return kept is not None and near is not None and kept != near and evaders[kept][0] <= evaders[near][0] + 2
+        if name == "keep_previous_target":  # last step's target is the evader a preview marks as chased
+            kept = next((p.split()[0] for p in previews.values() if p.endswith(" chased")), None)
+            return kept is not None and kept != nearest and evaders[kept][0] <= evaders[nearest][0] + 2
         cornered = min(evaders, key=lambda e: (evaders[e][1], int(e[1:])))
         return evaders[cornered][1] <= 4 and cornered != nearest
     (mine,) = _numbers(r"target E\d+ d(\d+)", text)[0]
@@ -59,12 +59,28 @@ def test_every_choice_follows_the_first_rule_that_holds_and_the_text_shows_why(g
     left_default = 0
     for s in asked:
         weighed = sorted((n for n in s.candidates if n not in s.rejected), key=rank.get)  # merged ones too
-        holding = [n for n in weighed if n in RULES and rule_from_text(n, s.state_text, s.previews)]
+        shown = {n: p for n, p in s.previews.items() if n not in s.merged}  # the prompt lists these alone
+        holding = [n for n in weighed if n in RULES and rule_from_text(n, s.state_text, shown)]
         first = (holding or weighed)[0]
         assert s.choice == s.merged.get(first, first) and s.choice in s.offered, s.state_text
         left_default += bool(holding)
     assert left_default > 10  # the rules do bite, at every stage below
     assert {s.stage for s in asked if s.choice != min(s.candidates, key=rank.get)} == {"target", "strategy", "move"}
+
+
+def test_a_target_preview_marks_last_steps_target_as_chased(game):
+    """``keep_previous_target`` is often merged into a function that picks the same evader; the mark
+    still tells the student that this pick keeps the chase (its When line)."""
+    _, result = game
+    last: dict[int, int] = {}
+    marked = 0
+    for step in result.trace:
+        for s in (s for s in step.stages if s.stage == "target"):
+            for preview in s.previews.values():
+                assert preview.endswith(" chased") == (s.unit in last and preview.split()[0] == f"E{last[s.unit]}")
+                marked += preview.endswith(" chased")
+        last = {s.unit: s.result for s in step.stages if s.stage == "target"}
+    assert marked > 20
 
 
 def test_later_stages_read_short_texts_about_the_chosen_target(game):

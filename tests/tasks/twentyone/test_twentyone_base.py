@@ -77,8 +77,8 @@ def test_state_and_result_text_are_short():
     assert TASK.state_text(state, 0, {}) == "hand 15 hard, dealer shows 10, busts 21%"
     soft = TwentyOneState(18, 1, True)
     assert TASK.state_text(soft, 0, {"stand_on": 17}) == "hand 18 soft, dealer shows ace, busts 12%\nstick on 17+"
-    assert TASK.result_text(ESTIMATE, 13, state, 0, {}) == "stick on 13+"
-    assert TASK.result_text(DECIDE, "hit", state, 0, {"stand_on": 13}) == "hit"
+    assert TASK.result_text(ESTIMATE, 13, state, 0, {}, {}) == "stick on 13+"
+    assert TASK.result_text(DECIDE, "hit", state, 0, {"stand_on": 13}, {}) == "hit"
 
 
 @pytest.mark.parametrize(

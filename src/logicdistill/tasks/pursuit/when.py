@@ -43,13 +43,14 @@ def most_cornered(view: PursuitView, results: dict[str, Any], previews: dict[str
 
 
 def keep_chase(view: PursuitView, results: dict[str, Any], previews: dict[str, str]) -> bool:
-    """Last step's target (``keep_previous_target``'s preview) is not the nearest evader
-    (``nearest_evader``'s) and is at most 2 moves farther from me."""
-    kept, nearest = previews.get("keep_previous_target"), previews.get("nearest_evader")
-    if kept is None or nearest is None or kept == nearest:
+    """Last step's target is still free, is not the nearest evader and is at most 2 moves farther
+    from me (the student reads last step's target as the ``chased`` mark on a preview)."""
+    kept = view.previous.get("target")
+    if kept not in view.evaders:
         return False
-    dist = {f"E{e}": view.dist(view.me, cell) for e, cell in view.evaders.items()}
-    return dist[kept] <= dist[nearest] + 2
+    nearest = min(view.evaders, key=lambda e: (view.dist(view.me, view.evaders[e]), e))
+    dist = {e: view.dist(view.me, cell) for e, cell in view.evaders.items()}
+    return kept != nearest and dist[kept] <= dist[nearest] + 2
 
 
 def mate_ahead(view: PursuitView, results: dict[str, Any], previews: dict[str, str]) -> bool:
@@ -99,7 +100,7 @@ class WhenDemonstrator:
 
     def scores(self, request: SelectionRequest, pending: dict[int, dict[str, str]]) -> dict[str, float]:
         d = request.decision
-        view = PursuitView(d.state, d.unit, {}, {})
+        view = PursuitView(d.state, d.unit, {}, d.memory.get(d.unit, {}))
         holds = {c.name: c.name in self.rules and self.rules[c.name](view, d.results, request.previews)
                  for c in request.candidates}
         return {name: HOLDS if held else 0.0 for name, held in holds.items()}

@@ -61,7 +61,8 @@ class TwentyOneTask:
             text += f"\n{_stand_text(results['stand_on'])}"
         return text
 
-    def result_text(self, stage: Stage, result: Any, state: TwentyOneState, unit: int, results: dict[str, Any]) -> str:
+    def result_text(self, stage: Stage, result: Any, state: TwentyOneState, unit: int, results: dict[str, Any],
+                    previous: dict[str, Any]) -> str:
         return _stand_text(result) if stage.name == "estimate" else str(result)
 
     def check_result(self, stage: Stage, result: Any, state: TwentyOneState, unit: int) -> Any:
