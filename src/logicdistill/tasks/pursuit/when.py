@@ -34,10 +34,14 @@ def _target_dist(view: PursuitView, results: dict[str, Any]) -> int:
     return view.dist(view.me, view.evaders[results["target"]])
 
 
+def _nearest_evader(view: PursuitView) -> int:
+    return min(view.evaders, key=lambda e: (view.dist(view.me, view.evaders[e]), e))
+
+
 def most_cornered(view: PursuitView, results: dict[str, Any], previews: dict[str, str]) -> bool:
     """Some evader has at most 4 cells of territory and it is not the nearest one."""
     terr = {e: len(view.territory(e)) for e in view.evaders}
-    nearest = min(view.evaders, key=lambda e: (view.dist(view.me, view.evaders[e]), e))
+    nearest = _nearest_evader(view)
     cornered = min(terr, key=lambda e: (terr[e], e))
     return terr[cornered] <= 4 and cornered != nearest
 
@@ -48,9 +52,9 @@ def keep_chase(view: PursuitView, results: dict[str, Any], previews: dict[str, s
     kept = view.previous.get("target")
     if kept not in view.evaders:
         return False
-    nearest = min(view.evaders, key=lambda e: (view.dist(view.me, view.evaders[e]), e))
-    dist = {e: view.dist(view.me, cell) for e, cell in view.evaders.items()}
-    return kept != nearest and dist[kept] <= dist[nearest] + 2
+    nearest = _nearest_evader(view)
+    mine = {e: view.dist(view.me, view.evaders[e]) for e in (kept, nearest)}
+    return kept != nearest and mine[kept] <= mine[nearest] + 2
 
 
 def mate_ahead(view: PursuitView, results: dict[str, Any], previews: dict[str, str]) -> bool:
