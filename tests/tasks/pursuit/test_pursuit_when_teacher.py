@@ -68,15 +68,18 @@ def test_every_choice_follows_the_first_rule_that_holds_and_the_text_shows_why(g
     assert {s.stage for s in asked if s.choice != min(s.candidates, key=rank.get)} == {"target", "strategy", "move"}
 
 
-def test_a_target_preview_marks_last_steps_target_as_chased(game):
-    """``keep_previous_target`` is often merged into a function that picks the same evader; the mark
-    still tells the student that this pick keeps the chase (its When line)."""
+def test_a_target_preview_carries_its_evaders_numbers_and_marks_last_steps_target_as_chased(game):
+    """A target preview repeats its evader's d and terr from the state text, so the When lines'
+    comparisons sit on one line. ``keep_previous_target`` is often merged into a function that picks
+    the same evader; the mark still tells the student that this pick keeps the chase (its When line)."""
     _, result = game
     last: dict[int, int] = {}
     marked = 0
     for step in result.trace:
         for s in (s for s in step.stages if s.stage == "target"):
+            evaders = {t.split()[0]: t for t in re.findall(r"(E\d+ d\d+ terr\d+) exits", s.state_text)}
             for preview in s.previews.values():
+                assert preview.removesuffix(" chased") == evaders[preview.split()[0]]
                 assert preview.endswith(" chased") == (s.unit in last and preview.split()[0] == f"E{last[s.unit]}")
                 marked += preview.endswith(" chased")
         last = {s.unit: s.result for s in step.stages if s.stage == "target"}

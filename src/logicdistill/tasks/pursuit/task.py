@@ -88,11 +88,15 @@ class PursuitTask:
 
     def result_text(self, stage: Stage, result: Any, state: PursuitState, unit: int, results: dict[str, Any],
                     previous: dict[str, Any]) -> str:
-        """A target says whether it is last step's (``chased``): ``keep_previous_target`` is often
-        merged into another function that picks the same evader, and without the mark the student
-        could not tell a chase worth keeping (its When line) from a mere alike pick."""
+        """A target reads as its evader with the distance and territory the target functions' When
+        lines weigh (``E1 d11 terr3``), so that a student compares them on the preview line instead
+        of looking each evader up in the state; and it says whether it is last step's (``chased``):
+        ``keep_previous_target`` is often merged into another function that picks the same evader,
+        and without the mark the student could not tell a chase worth keeping from a mere alike pick."""
         if stage.name == "target":
-            return f"E{result}" + (" chased" if previous.get("target") == result else "")
+            view = PursuitView(state, unit, {}, {})
+            return (f"E{result} d{view.dist(view.me, view.evaders[result])} terr{len(view.territory(result))}"
+                    + (" chased" if previous.get("target") == result else ""))
         if stage.name == "strategy":
             return self._goal_text(state, unit, results["target"], result)
         return str(result)
