@@ -4,8 +4,9 @@ student (no base: the new function cannot reach it) and the teacher.
 
     .venv/bin/python benchmarks/emergency.py --ld-run runs/ld --kd-run runs/kd
     .venv/bin/python benchmarks/emergency.py --agents teacher          # no student needed
-Writes benchmarks/results/emergency.json, keeping the scenarios it did not run this time (and the
-new base versions under --out).
+Writes benchmarks/results/emergency.json after every scenario (a pursuit scenario takes 35-50
+minutes, so an interrupted run keeps what it finished), keeping the scenarios it did not run this
+time (and the new base versions under --out).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from pathlib import Path
 
 from logicdistill.agent.factory import AgentOptions
 from logicdistill.emergency import Trial, run_emergency, scenarios
+from logicdistill.evaluation.run import write_json
 
 RESULTS = Path(__file__).parent / "results"
 AGENTS = ("ld", "kd", "teacher")
@@ -43,6 +45,9 @@ def main() -> None:
     main_agent = "ld" if "ld" in args.agents else "teacher"
     options = AgentOptions(retriever=args.retriever, seed=args.seed, run=args.ld_run if main_agent == "ld" else None)
     out = args.out or Path(tempfile.mkdtemp(prefix="emergency-bases-"))
+    settings = {"agents": args.agents, "ld_run": str(args.ld_run) if args.ld_run else None,
+                "kd_run": str(args.kd_run) if args.kd_run else None, "episodes": args.episodes, "hands": args.hands,
+                "seed": args.seed, "retriever": args.retriever, "evader": Trial.evader}
     reports = {}
     for task in args.tasks:
         trial = Trial(episodes=args.episodes if task == "pursuit" else args.hands, seed=args.seed,
@@ -55,15 +60,7 @@ def main() -> None:
             report["wall_s"] = time.perf_counter() - start
             reports[f"{task}/{scenario.name}"] = report
             print(row(report), flush=True)
-    RESULTS.mkdir(exist_ok=True)
-    settings = {"agents": args.agents, "ld_run": str(args.ld_run) if args.ld_run else None,
-                "kd_run": str(args.kd_run) if args.kd_run else None, "episodes": args.episodes, "hands": args.hands,
-                "seed": args.seed, "retriever": args.retriever, "evader": Trial.evader}
-    # scenarios measured by earlier runs (other tasks, other agents) are kept, each with its settings
-    path = RESULTS / "emergency.json"
-    kept = json.loads(path.read_text()).get("scenarios", {}) if path.is_file() else {}
-    kept.update({key: {**report, "settings": settings} for key, report in reports.items()})
-    path.write_text(json.dumps({"scenarios": kept}, indent=2) + "\n")
+            save(f"{task}/{scenario.name}", {**report, "settings": settings})
     print("\n| scenario | metric | agent | normal rules | new rule, stale base | new rule, new function | recovery |")
     print("|---|---|---|---|---|---|---|")
     for key, r in reports.items():
@@ -75,6 +72,14 @@ def main() -> None:
                   f"{phases['after'][m]:.3g} | {rec} |")
         if r["kd"]:
             print(f"| {key} | {m} | kd | {r['kd']['normal'][m]:.3g} | {r['kd']['under_rule'][m]:.3g} | (no base) | |")
+
+
+def save(key: str, report: dict) -> None:
+    """Merge one scenario's report into the results file, atomically: scenarios measured by earlier
+    runs (other tasks, other agents) are kept, each with its settings."""
+    path = RESULTS / "emergency.json"
+    kept = json.loads(path.read_text()).get("scenarios", {}) if path.is_file() else {}
+    write_json(path, {"scenarios": {**kept, key: report}})
 
 
 def row(report: dict) -> str:

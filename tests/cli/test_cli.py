@@ -71,6 +71,7 @@ def test_base_export_show_list_diff(tmp_path):
         (("eval", "--task", "twentyone", "--agent", "greedy"), "exists for pursuit only"),
         (("train", "--data", "d.jsonl", "--out", "r", "--balance", "2"), "--balance must be between 0 and 1"),
         (("train", "--data", "d.jsonl", "--out", "r", "--drills", "-0.5"), "--drills must be between 0 and 1"),
+        (("train", "--data", "d.jsonl", "--out", "r", "--learning-rate", "0"), "--learning-rate must be positive"),
         (("data", "--out", "d.jsonl", "--min-gain", "-1"), "--min-gain must not be negative"),
     ],
 )

@@ -124,9 +124,10 @@ def test_a_short_twentyone_run_learns_the_teachers_choice(tmp_path):
     assert 0 <= ld["exact"] <= 1 and 0 <= kd["exact"] <= 1
 
 
-def test_the_default_budget_is_the_tasks():
-    from logicdistill.distill.train import training_budget
+def test_the_default_budget_and_learning_rate_are_the_tasks():
+    from logicdistill.distill.train import with_task_defaults
 
-    assert training_budget(TrainConfig(), "twentyone") == 2560
-    assert training_budget(TrainConfig(), "pursuit") == 2560
-    assert training_budget(TrainConfig(max_examples=64), "twentyone") == 64
+    assert with_task_defaults(TrainConfig(), "twentyone") == TrainConfig(max_examples=2560, learning_rate=1e-3)
+    assert with_task_defaults(TrainConfig(), "pursuit") == TrainConfig(max_examples=2560, learning_rate=5e-4)
+    given = TrainConfig(max_examples=64, learning_rate=3e-3)
+    assert with_task_defaults(given, "twentyone") == with_task_defaults(given, "pursuit") == given

@@ -281,7 +281,7 @@ def train(
     mode: Annotated[str, typer.Option(help="ld: learn to select functions; kd: imitate the teacher's actions.")] = "ld",
     student: Annotated[Optional[str], typer.Option(help="Model path or id (default: bundled SmolLM2-135M).")] = None,
     max_examples: Annotated[Optional[int], typer.Option(
-        help="Training examples (the budget; same for ld and kd). Default: the task's (pursuit 1280, "
+        help="Training examples (the budget; same for ld and kd). Default: the task's (pursuit and "
              "21 Points 2560).")] = TrainConfig.max_examples,
     balance: Annotated[float, typer.Option(help="How evenly the budget covers the teacher's answers: 0 natural "
                                                 "frequencies, 1 every answer equally often.")] = TrainConfig.balance,
@@ -289,7 +289,9 @@ def train(
                                                "rule and its new default function), 0 for none.")] = TrainConfig.drills,
     epochs: Annotated[int, typer.Option(help="Passes over the training examples.")] = TrainConfig.epochs,
     batch_size: Annotated[int, typer.Option(help="Examples per optimisation step (per device).")] = TrainConfig.batch_size,
-    learning_rate: Annotated[float, typer.Option(help="Peak learning rate of the LoRA weights.")] = TrainConfig.learning_rate,
+    learning_rate: Annotated[Optional[float], typer.Option(
+        help="Peak learning rate of the LoRA weights. Default: the task's (pursuit 5e-4, 21 Points 1e-3).")
+    ] = TrainConfig.learning_rate,
     seed: Seed = 0,
     resume: Annotated[bool, typer.Option(help="Continue an interrupted run from its last checkpoint.")] = False,
 ) -> None:
@@ -304,6 +306,8 @@ def train(
         raise UserInputError(f"--drills must be between 0 and 1, got {drills}")
     if max_examples is not None and max_examples < 1:
         raise UserInputError(f"--max-examples must be at least 1, got {max_examples}")
+    if learning_rate is not None and not learning_rate > 0:
+        raise UserInputError(f"--learning-rate must be positive, got {learning_rate}")
     cfg = TrainConfig(mode=mode, student=student, max_examples=max_examples, balance=balance, drills=drills,
                       epochs=epochs, batch_size=batch_size, learning_rate=learning_rate, seed=seed)
     metrics = train_run(data, out, cfg, resume=resume)

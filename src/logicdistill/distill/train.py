@@ -45,7 +45,7 @@ class TrainConfig:
     val_examples: int = 200  # validation examples scored after every epoch
     epochs: int = 1  # more distinct examples beat more passes over fewer at the same cost
     batch_size: int = 8
-    learning_rate: float = 1e-3  # 3e-3 made 21 Points runs depend on the seed (README); 1e-3 reached regret 0
+    learning_rate: float | None = None  # peak rate; None: the task's own (pursuit 5e-4, 21 Points 1e-3)
     lora_r: int = 16
     lora_alpha: int = 32
     lora_dropout: float = 0.05
@@ -115,10 +115,12 @@ def held_out_accuracy(student, header, rows, mode: Mode, limit: int | None, seed
     return accuracy(examples, choose(student, examples))
 
 
-def training_budget(cfg: TrainConfig, task: str) -> int:
-    """The draws to train on: ``max_examples`` when given, else the task's own default (21 Points
-    needs twice pursuit's budget to learn the dealer's card, and is as cheap per step)."""
-    return cfg.max_examples if cfg.max_examples is not None else get_task(task).train_examples
+def with_task_defaults(cfg: TrainConfig, task: str) -> TrainConfig:
+    """``cfg`` with what it leaves open taken from the task: the budget of draws and the learning
+    rate, which its default run needs (each task's figures are in the README)."""
+    defaults = get_task(task)
+    return replace(cfg, max_examples=defaults.train_examples if cfg.max_examples is None else cfg.max_examples,
+                   learning_rate=defaults.learning_rate if cfg.learning_rate is None else cfg.learning_rate)
 
 
 def _prepare_run(out: Path, resume: bool) -> None:
@@ -136,7 +138,7 @@ def train(data_path: str | Path, out: str | Path, cfg: TrainConfig, resume: bool
     out = Path(out)
     header, rows, _ = read_data(data_path)
     _prepare_run(out, resume)
-    cfg = replace(cfg, max_examples=training_budget(cfg, header.task))
+    cfg = with_task_defaults(cfg, header.task)
     student = load_student(cfg.student)
     train_rows = distinct([r for r in rows if r.split == "train"], cfg.mode)  # the budget buys distinct decisions
     drawn = draw(make_examples(header, train_rows, student.tokenizer, cfg.mode), cfg.max_examples, cfg.balance, cfg.seed)

@@ -15,6 +15,7 @@ class Task(Protocol):
     demonstrators: tuple[str, ...]  # the offline teachers that can label choices; the first is the default
     min_gain: float  # how much better (in the demonstrator's score units) a function must be to leave a default
     train_examples: int  # the default training budget (draws): what the default run needs to learn this task
+    learning_rate: float  # the default run's peak LoRA learning rate
 
     def bundled_base(self) -> FunctionBase:
         """The function base shipped with the package."""
