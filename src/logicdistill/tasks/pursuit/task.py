@@ -10,7 +10,7 @@ from logicdistill.functions.source import bundled_base
 from logicdistill.tasks.pursuit.maps import MOVES
 from logicdistill.tasks.pursuit.rules import EMERGENCY_RULES, PursuitState, emergency_rule, rule_violation
 from logicdistill.tasks.pursuit.view import PursuitView
-from logicdistill.tasks.pursuit.when import blocking_mate
+from logicdistill.tasks.pursuit.when import blocking_mate, nearest_evader_index
 
 STAGES = (
     Stage("target", ("state",), "target", "an evader index (a key of state.evaders)",
@@ -67,10 +67,8 @@ class PursuitTask:
             open_moves = "".join(m[0].upper() for m, (dr, dc) in MOVES.items()
                                  if m != "stay" and grid.is_free((me[0] + dr, me[1] + dc)))
             mates = ", ".join(f"P{i} d{grid.distance(me, p)}" for i, p in view.teammates.items())
-            evaders = ", ".join(
-                f"E{i} d{grid.distance(me, e)} terr{len(view.territory(i))} exits{len(grid.neighbours[e])}"
-                for i, e in state.active_evaders.items()
-            )
+            evaders = ", ".join(f"{_evader_text(view, i)} exits{view.exits(e)}"
+                                for i, e in state.active_evaders.items())
             return "\n".join([f"t {state.step}/{state.max_steps}, me P{unit} open {open_moves or '-'}",
                               f"mates {mates or '-'}", f"evaders {evaders or '-'}"])
         target = results["target"]
@@ -95,9 +93,8 @@ class PursuitTask:
         ``keep_previous_target`` is often merged into another function that picks the same evader,
         and without the mark the student could not tell a chase worth keeping from a mere alike pick."""
         if stage.name == "target":
-            view = PursuitView(state, unit, {}, {})
-            return (f"E{result} d{view.dist(view.me, view.evaders[result])} terr{len(view.territory(result))}"
-                    + (" chased" if previous.get("target") == result else ""))
+            return _evader_text(PursuitView(state, unit, {}, {}), result) + (
+                " chased" if previous.get("target") == result else "")
         if stage.name == "strategy":
             return self._goal_text(state, unit, results["target"], result)
         return str(result)
@@ -129,7 +126,7 @@ class PursuitTask:
         """Nearest evader, its cell, and a shortest-path step: always valid."""
         view = PursuitView(state, unit, {}, {})
         if stage.name == "target":
-            return min(view.evaders, key=lambda e: (view.dist(view.me, view.evaders[e]), e))
+            return nearest_evader_index(view)
         if stage.name == "strategy":
             return view.evaders[results["target"]]
         return view.step_towards(view.me, results["goal"])
@@ -143,3 +140,8 @@ class PursuitTask:
 
         return WhenDemonstrator() if kind == "when" else PursuitDemonstrator(self, base, env.evader_policy, horizon)
 
+
+def _evader_text(view: PursuitView, evader: int) -> str:
+    """``E1 d5 terr3``: an evader with its path distance from me and its territory, as the state
+    lists it and as a target preview repeats it."""
+    return f"E{evader} d{view.dist(view.me, view.evaders[evader])} terr{len(view.territory(evader))}"

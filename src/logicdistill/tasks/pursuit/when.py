@@ -34,14 +34,15 @@ def _target_dist(view: PursuitView, results: dict[str, Any]) -> int:
     return view.dist(view.me, view.evaders[results["target"]])
 
 
-def _nearest_evader(view: PursuitView) -> int:
+def nearest_evader_index(view: PursuitView) -> int:
+    """The evader nearest to me (lowest index on ties): the target stage's default pick."""
     return min(view.evaders, key=lambda e: (view.dist(view.me, view.evaders[e]), e))
 
 
 def most_cornered(view: PursuitView, results: dict[str, Any], previews: dict[str, str]) -> bool:
     """Some evader has at most 4 cells of territory and it is not the nearest one."""
     terr = {e: len(view.territory(e)) for e in view.evaders}
-    nearest = _nearest_evader(view)
+    nearest = nearest_evader_index(view)
     cornered = min(terr, key=lambda e: (terr[e], e))
     return terr[cornered] <= 4 and cornered != nearest
 
@@ -52,7 +53,7 @@ def keep_chase(view: PursuitView, results: dict[str, Any], previews: dict[str, s
     kept = view.previous.get("target")
     if kept not in view.evaders:
         return False
-    nearest = _nearest_evader(view)
+    nearest = nearest_evader_index(view)
     mine = {e: view.dist(view.me, view.evaders[e]) for e in (kept, nearest)}
     return kept != nearest and mine[kept] <= mine[nearest] + 2
 
