@@ -8,8 +8,8 @@ checked by Monte Carlo in Gymnasium's own Blackjack-v1.
 Each step reuses what an earlier run left in --work (the data file resumes; finished runs are
 kept), so the script can be interrupted and started again.
 
-    .venv/bin/python benchmarks/distillation.py --task pursuit --work runs/bench --episodes 60 [--demonstrator when]
-    .venv/bin/python benchmarks/distillation.py --task twentyone --work runs/bench21 --episodes 1500
+    .venv/bin/python benchmarks/distillation.py --task pursuit --work runs/bench [--episodes 60] [--demonstrator when]
+    .venv/bin/python benchmarks/distillation.py --task twentyone --work runs/bench21 [--episodes 1500]
 Writes benchmarks/results/distillation_<task>.json.
 """
 
@@ -24,6 +24,7 @@ from logicdistill.distill.data import generate_data
 from logicdistill.distill.train import TrainConfig, train
 from logicdistill.evaluation.run import evaluate, write_json
 from logicdistill.evaluation.twentyone import evaluate_hands
+from logicdistill.tasks import get_task
 from logicdistill.tasks.pursuit.env import TEST_MAPS, PursuitConfig, PursuitEpisodes
 from logicdistill.tasks.twentyone.env import TwentyOneEpisodes
 
@@ -53,7 +54,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--task", choices=tuple(KEYS), default="pursuit")
     parser.add_argument("--work", type=Path, default=Path("runs/bench"))
-    parser.add_argument("--episodes", type=int, default=60, help="teacher episodes (21 Points: hands) of data")
+    parser.add_argument("--episodes", type=int, help="teacher episodes (21 Points: hands) of data; default: the "
+                                                     "task's (pursuit 60, 21 Points 1500)")
     parser.add_argument("--max-examples", type=int, default=TrainConfig.max_examples)
     parser.add_argument("--epochs", type=int, default=TrainConfig.epochs)
     parser.add_argument("--balance", type=float, default=TrainConfig.balance)
@@ -67,7 +69,8 @@ def main() -> None:
     args = parser.parse_args()
     data = args.work / "data.jsonl"
     source = PursuitEpisodes() if args.task == "pursuit" else TwentyOneEpisodes("classic")
-    generate_data(data, args.episodes, source, options=AgentOptions(demonstrator=args.demonstrator))
+    episodes = get_task(args.task).data_episodes if args.episodes is None else args.episodes
+    generate_data(data, episodes, source, options=AgentOptions(demonstrator=args.demonstrator))
     runs = {}
     for mode in ("ld", "kd"):
         runs[mode] = args.work / mode
@@ -79,7 +82,7 @@ def main() -> None:
                   f"(balanced {metrics['val_balanced_accuracy']:.3f})")
     out = RESULTS / f"distillation_{args.task}.json"
     report = json.loads(out.read_text()) if out.is_file() else {}
-    report.update({"task": args.task, "held_out": list(source.held_out), "data_episodes": args.episodes,
+    report.update({"task": args.task, "held_out": list(source.held_out), "data_episodes": episodes,
                    "demonstrator": args.demonstrator,
                    "train": {m: json.loads((r / "metrics.json").read_text()) for m, r in runs.items()}})
     report.setdefault("agents", {})

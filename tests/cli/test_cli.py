@@ -115,3 +115,14 @@ def test_twentyone_play_shows_the_hand(tmp_path):
               "--env", "gymnasium")  # Gymnasium deals the same cards as ours for a seed
     assert run.returncode == 0, run.stderr
     assert "hand 6 hard, dealer shows 10" in run.stdout and "reward +1" in run.stdout
+
+
+def test_data_records_the_tasks_default_number_of_episodes(tmp_path):
+    from logicdistill.tasks import get_task
+
+    out = tmp_path / "hands.jsonl"
+    run = cli("data", "--task", "twentyone", "--out", str(out))
+    assert run.returncode == 0, run.stderr
+    hands = [line for line in out.read_text().splitlines() if '"kind":"episode"' in line]
+    assert len(hands) == get_task("twentyone").data_episodes == 1500
+    assert "1500 episodes of twentyone" in run.stdout

@@ -235,8 +235,9 @@ def _eval_twentyone(agent: str, rules: str, env: str, hands: int, seed: int, opt
 def data(
     out: Annotated[Path, typer.Option("--out", help="JSONL file to write (an existing one is resumed).")],
     task: Task = "pursuit",
-    episodes: Annotated[int, typer.Option(help="Teacher episodes (21 Points: hands) to record, spread over "
-                                               "the maps.")] = 60,
+    episodes: Annotated[Optional[int], typer.Option(
+        help="Teacher episodes (21 Points: hands) to record, spread over the maps; default: the task's (pursuit "
+             "60, 21 Points 1500).")] = None,
     seed: Seed = 0,
     evader: Evader = "smart",
     max_steps: MaxSteps = 100,
@@ -251,9 +252,11 @@ def data(
 ) -> None:
     """Record the teacher's stage decisions as distillation data (resumable)."""
     from logicdistill.distill.data import generate_data
+    from logicdistill.tasks import get_task
     from logicdistill.tasks.pursuit.env import PursuitEpisodes
     from logicdistill.tasks.twentyone.env import TwentyOneEpisodes
 
+    episodes = get_task(task).data_episodes if episodes is None else episodes
     if episodes < 1:
         raise UserInputError("--episodes must be at least 1")
     if min_gain is not None and min_gain < 0:

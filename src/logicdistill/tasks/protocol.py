@@ -16,6 +16,7 @@ class Task(Protocol):
     min_gain: float  # how much better (in the demonstrator's score units) a function must be to leave a default
     train_examples: int  # the default training budget (draws): what the default run needs to learn this task
     learning_rate: float  # the default run's peak LoRA learning rate
+    data_episodes: int  # teacher episodes (hands) `logicdistill data` records by default: what the default run drew from
 
     def bundled_base(self) -> FunctionBase:
         """The function base shipped with the package."""
