@@ -126,3 +126,20 @@ def test_data_records_the_tasks_default_number_of_episodes(tmp_path):
     hands = [line for line in out.read_text().splitlines() if '"kind":"episode"' in line]
     assert len(hands) == get_task("twentyone").data_episodes == 1500
     assert "1500 episodes of twentyone" in run.stdout
+
+
+def test_emergency_measures_the_chosen_teacher(tmp_path):
+    common = ("--agent", "teacher", "--demonstrator", "when", "--map", "ring", "--episodes", "1", "--seed", "2",
+              "--retriever", "bm25")
+    run = cli("emergency", "--scenario", "box_in", *common, "--base-out", str(tmp_path / "base"),
+              "--json", str(tmp_path / "emergency.json"))
+    assert run.returncode == 0, run.stderr
+    played = cli("eval", *common, "--json", str(tmp_path / "eval.json"))
+    assert played.returncode == 0, played.stderr
+    report, alone = (json.loads((tmp_path / f).read_text()) for f in ("emergency.json", "eval.json"))
+    assert report["demonstrator"] == "when"
+    for key in ("success_rate", "mean_steps", "function_choices"):  # its normal phase is that teacher's own game
+        assert report["normal"][key] == alone[key]
+    bad = cli("emergency", "--scenario", "box_in", *common[:2], "--demonstrator", "bogus", "--map", "ring",
+              "--base-out", str(tmp_path / "bad"))
+    assert bad.returncode == 2 and "no 'bogus' teacher" in bad.stderr + bad.stdout and "Traceback" not in bad.stderr

@@ -529,6 +529,7 @@ def emergency(
     retriever: Retriever = "dense",
     top_k: TopK = 5,
     dtype: StudentDtype = "auto",
+    demonstrator: Teacher = None,
     json: Annotated[Optional[Path], typer.Option("--json", help="Write the report as JSON.")] = None,
 ) -> None:
     """Switch a new rule on, measure the agent with the stale base, add verified new functions as a
@@ -554,7 +555,7 @@ def emergency(
             raise UserInputError("--replay needs --teacher (the model id is part of every stored request)")
         client = TeacherClient(TeacherConfig(teacher, teacher_base_url, store=store or base_out / "teacher-store",
                                              replay=replay))
-    options = replace(_options(base, retriever, top_k, seed, run), dtype=dtype)
+    options = replace(_options(base, retriever, top_k, seed, run, demonstrator=demonstrator), dtype=dtype)
     trial = Trial(episodes=episodes, seed=seed, maps=tuple(map or ()), evader=evader, parallel=parallel)
     with console.status(f"{scenario}: starting") as status:
         report = run_emergency(chosen, agent, options, trial, base_out, client, retries, kd_run,

@@ -54,6 +54,7 @@ def run_emergency(scenario: Emergency, agent: str, options: AgentOptions, trial:
         "task": scenario.task, "scenario": scenario.name, "rule": scenario.rule, "agent": agent,
         "run": str(options.run) if options.run else None, "retrained": False, "metric": module.METRIC,
         "retriever": options.retriever, "top_k": options.top_k, "seed": trial.seed, "episodes": trial.episodes,
+        "demonstrator": options.demonstrator,  # the teacher's kind (None: the task's default)
         "base_dir": str(base_out), "stale_base_version": saved.parent, "base_version": saved.version,
         "added_functions": [_describe(f) for f in specs],
         **{phase: mine[phase] for phase in ("normal", "before", "after")},
