@@ -21,11 +21,11 @@ def rule_from_text(name: str, text: str, previews: dict[str, str]) -> bool:
     if name in ("most_cornered_evader", "keep_previous_target"):
         evaders = {f"E{e}": (d, terr) for e, d, terr in _numbers(r"E(\d+) d(\d+) terr(\d+)", text)}
         nearest = min(evaders, key=lambda e: (evaders[e][0], int(e[1:])))
-        if name == "keep_previous_target":  # last step's target is the evader a preview marks as chased
+        if name == "keep_previous_target":  # a chase under way: the evader a preview marks as chased
             kept = next((p.split()[0] for p in previews.values() if p.endswith(" chased")), None)
-            return kept is not None and kept != nearest and evaders[kept][0] <= evaders[nearest][0] + 2
+            return kept is not None and kept != nearest
         cornered = min(evaders, key=lambda e: (evaders[e][1], int(e[1:])))
-        return evaders[cornered][1] <= 4 and cornered != nearest
+        return re.search(rf"\b{cornered} d\d+ terr\d+ trapped", text) is not None and cornered != nearest
     (mine,) = _numbers(r"target E\d+ d(\d+)", text)[0]
     if name in ("intercept_escape_route", "flank_target"):
         (mate,) = _numbers(r"mate to it P\d+ d(\d+)", text)[0]
@@ -68,22 +68,29 @@ def test_every_choice_follows_the_first_rule_that_holds_and_the_text_shows_why(g
     assert {s.stage for s in asked if s.choice != min(s.candidates, key=rank.get)} == {"target", "strategy", "move"}
 
 
-def test_a_target_preview_carries_its_evaders_numbers_and_marks_last_steps_target_as_chased(game):
-    """A target preview repeats its evader's d and terr from the state text, so the When lines'
-    comparisons sit on one line. ``keep_previous_target`` is often merged into a function that picks
-    the same evader; the mark still tells the student that this pick keeps the chase (its When line)."""
+def test_a_target_preview_carries_its_evaders_numbers_and_the_when_lines_as_words(game):
+    """A target preview repeats its evader's d, terr and ``trapped`` mark (territory of at most 4:
+    "nearly trapped") from the state text, and marks a chase under way (last step's target, at most
+    2 moves farther than the nearest evader) as ``chased``: ``keep_previous_target`` is often merged
+    into a function that picks the same evader, and the mark still tells the student its When line
+    holds. Words, not numbers to compare: the student learns them far sooner (README)."""
     _, result = game
     last: dict[int, int] = {}
-    marked = 0
+    marks = {"chased": 0, "trapped": 0}
     for step in result.trace:
         for s in (s for s in step.stages if s.stage == "target"):
-            evaders = {t.split()[0]: t for t in re.findall(r"(E\d+ d\d+ terr\d+) exits", s.state_text)}
+            evaders = {t.split()[0]: t for t in re.findall(r"(E\d+ d\d+ terr\d+(?: trapped)?) exits", s.state_text)}
+            dist = {e: int(re.search(r" d(\d+)", t)[1]) for e, t in evaders.items()}
             for preview in s.previews.values():
-                assert preview.removesuffix(" chased") == evaders[preview.split()[0]]
-                assert preview.endswith(" chased") == (s.unit in last and preview.split()[0] == f"E{last[s.unit]}")
-                marked += preview.endswith(" chased")
+                evader = preview.split()[0]
+                assert preview.removesuffix(" chased") == evaders[evader]
+                assert (" trapped" in preview) == (int(re.search(r"terr(\d+)", preview)[1]) <= 4)
+                chase = s.unit in last and evader == f"E{last[s.unit]}" and dist[evader] <= min(dist.values()) + 2
+                assert preview.endswith(" chased") == chase
+                marks["chased"] += preview.endswith(" chased")
+                marks["trapped"] += " trapped" in preview
         last = {s.unit: s.result for s in step.stages if s.stage == "target"}
-    assert marked > 20
+    assert marks["chased"] > 20 and marks["trapped"] > 0
 
 
 def test_later_stages_read_short_texts_about_the_chosen_target(game):

@@ -1,6 +1,7 @@
 """Pursuit emergencies: the rules of ``rules.EMERGENCY_RULES``, switched on by
-``PursuitConfig(emergency=NAME)``, each answered by a reference function in
-``emergency_functions/NAME.py``. Measured by success rate over seeded games (``evaluation.run``)."""
+``PursuitConfig(emergency=NAME)``, each answered by reference functions in
+``emergency_functions/NAME.py`` (or the files ``REFERENCES`` names). Measured by success rate over
+seeded games (``evaluation.run``)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,11 @@ from logicdistill.emergency.trial import Trial
 from logicdistill.tasks.pursuit.rules import EMERGENCY_RULES
 from logicdistill.tasks.pursuit.task import PursuitTask
 
-SCENARIOS = tuple(Emergency("pursuit", name, name, rule, (f"{name}.py",)) for name, rule in EMERGENCY_RULES.items())
+# Reference files per scenario, one stage each (default: NAME.py). box_in changes how a game is won,
+# so it is answered at two stages: the whole team after one evader, and a side of it for each pursuer.
+REFERENCES = {"box_in": ("box_in_target.py", "box_in.py")}
+SCENARIOS = tuple(Emergency("pursuit", name, name, rule, REFERENCES.get(name, (f"{name}.py",)))
+                  for name, rule in EMERGENCY_RULES.items())
 METRIC = "success_rate"  # higher is better
 KEYS = ("episodes", "success_rate", "mean_steps", "mean_captures", "function_errors", "function_choices",
         "success_rate_by_map", "decision_ms_median", "selector_calls_share")

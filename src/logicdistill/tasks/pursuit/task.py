@@ -10,7 +10,7 @@ from logicdistill.functions.source import bundled_base
 from logicdistill.tasks.pursuit.maps import MOVES
 from logicdistill.tasks.pursuit.rules import EMERGENCY_RULES, PursuitState, emergency_rule, rule_violation
 from logicdistill.tasks.pursuit.view import PursuitView
-from logicdistill.tasks.pursuit.when import blocking_mate, nearest_evader_index
+from logicdistill.tasks.pursuit.when import blocking_mate, chase_under_way, nearest_evader_index, trapped
 
 STAGES = (
     Stage("target", ("state",), "target", "an evader index (a key of state.evaders)",
@@ -90,13 +90,15 @@ class PursuitTask:
     def result_text(self, stage: Stage, result: Any, state: PursuitState, unit: int, results: dict[str, Any],
                     previous: dict[str, Any]) -> str:
         """A target reads as its evader with the distance and territory the target functions' When
-        lines weigh (``E1 d11 terr3``), so that a student compares them on the preview line instead
-        of looking each evader up in the state; and it says whether it is last step's (``chased``):
-        ``keep_previous_target`` is often merged into another function that picks the same evader,
-        and without the mark the student could not tell a chase worth keeping from a mere alike pick."""
+        lines weigh (``E1 d11 terr3 trapped``), so that a student reads them on the preview line
+        instead of looking each evader up in the state; and ``chased`` says a chase after it is
+        under way (the When line of ``keep_previous_target``, which is often merged into another
+        function that picks the same evader: without the mark the student could not tell a chase
+        worth keeping from a mere alike pick). The marks are words because the 135M student learns
+        a word in a preview far sooner than a comparison of numbers (README, session 15)."""
         if stage.name == "target":
-            return _evader_text(PursuitView(state, unit, {}, {}), result) + (
-                " chased" if previous.get("target") == result else "")
+            view = PursuitView(state, unit, {}, previous)
+            return _evader_text(view, result) + (" chased" if chase_under_way(view, result) else "")
         if stage.name == "strategy":
             return self._goal_text(state, unit, results["target"], result)
         return str(result)
@@ -144,6 +146,9 @@ class PursuitTask:
 
 
 def _evader_text(view: PursuitView, evader: int) -> str:
-    """``E1 d5 terr3``: an evader with its path distance from me and its territory, as the state
-    lists it and as a target preview repeats it."""
-    return f"E{evader} d{view.dist(view.me, view.evaders[evader])} terr{len(view.territory(evader))}"
+    """``E1 d5 terr3 trapped``: an evader with its path distance from me and its territory, marked
+    ``trapped`` where most_cornered_evader's When line calls it nearly trapped, as the state lists
+    it and as a target preview repeats it."""
+    territory = len(view.territory(evader))
+    return (f"E{evader} d{view.dist(view.me, view.evaders[evader])} terr{territory}"
+            + (" trapped" if trapped(territory) else ""))

@@ -18,6 +18,9 @@ from logicdistill.agent.selectors import SelectionRequest
 from logicdistill.tasks.pursuit.view import PursuitView
 
 HOLDS = 1000.0  # a holding rule is worth a capture on the rollout scale: any smaller min_gain leaves the default
+TRAPPED_TERRITORY = 4  # most_cornered_evader's "nearly trapped": at most this many cells of territory
+CHASE_SLACK = 2  # keep_previous_target's "a chase is under way": last step's target at most this many moves
+# farther from me than the nearest evader
 
 Rule = Callable[[PursuitView, dict[str, Any], dict[str, str]], bool]  # view, earlier results, previews
 
@@ -39,23 +42,31 @@ def nearest_evader_index(view: PursuitView) -> int:
     return min(view.evaders, key=lambda e: (view.dist(view.me, view.evaders[e]), e))
 
 
+def trapped(territory: int) -> bool:
+    """An evader with this territory is nearly trapped (the state text marks it ``trapped``)."""
+    return territory <= TRAPPED_TERRITORY
+
+
+def chase_under_way(view: PursuitView, evader: int) -> bool:
+    """``evader`` is last step's target, still free and at most ``CHASE_SLACK`` moves farther from
+    me than the nearest evader (a target preview marks it ``chased``)."""
+    if view.previous.get("target") != evader or evader not in view.evaders:
+        return False
+    nearest = view.evaders[nearest_evader_index(view)]
+    return view.dist(view.me, view.evaders[evader]) <= view.dist(view.me, nearest) + CHASE_SLACK
+
+
 def most_cornered(view: PursuitView, results: dict[str, Any], previews: dict[str, str]) -> bool:
-    """Some evader has at most 4 cells of territory and it is not the nearest one."""
+    """The evader with the least territory is nearly trapped and it is not the nearest one."""
     terr = {e: len(view.territory(e)) for e in view.evaders}
-    nearest = nearest_evader_index(view)
     cornered = min(terr, key=lambda e: (terr[e], e))
-    return terr[cornered] <= 4 and cornered != nearest
+    return trapped(terr[cornered]) and cornered != nearest_evader_index(view)
 
 
 def keep_chase(view: PursuitView, results: dict[str, Any], previews: dict[str, str]) -> bool:
-    """Last step's target is still free, is not the nearest evader and is at most 2 moves farther
-    from me (the student reads last step's target as the ``chased`` mark on a preview)."""
+    """A chase is under way after an evader that is not the nearest one."""
     kept = view.previous.get("target")
-    if kept not in view.evaders:
-        return False
-    nearest = nearest_evader_index(view)
-    mine = {e: view.dist(view.me, view.evaders[e]) for e in (kept, nearest)}
-    return kept != nearest and mine[kept] <= mine[nearest] + 2
+    return kept != nearest_evader_index(view) and chase_under_way(view, kept)
 
 
 def mate_ahead(view: PursuitView, results: dict[str, Any], previews: dict[str, str]) -> bool:
