@@ -94,3 +94,32 @@ def test_drills_are_unlike_the_emergencies_the_student_is_measured_on():
     for drill in DRILLS:
         assert drill.action not in actions
         assert all(s.name not in drill.name and s.rule != drill.rule for s in shipped)
+
+
+def test_at_a_stage_before_the_action_half_the_drills_show_an_ordinary_result_no_listed_candidate_returns(tokenizer):
+    """A real new function at an intermediate stage returns ordinary results (pursuit's goals), not
+    the drill's word: half the drills there show one, drawn from the stage's other decisions."""
+    two = header().model_copy(update={"stage_lines": {"estimate": "Stage estimate", "decide": "Stage decide"},
+                                      "manuals": {"stand_on_17": "Stand on 17. When to use: the default.",
+                                                  "stand_on_15": "Stand on 15. When to use: a weak dealer.",
+                                                  **MANUALS}})
+    rows = [decision(i, "stand_on_17" if i % 2 else "stand_on_15").model_copy(
+        update={"stage": "estimate", "candidates": ["stand_on_15", "stand_on_17"], "previews": [("14", "15", "16", "18", "19")[i % 5], "17"]})
+        for i in range(200)]
+    seen = {p for r in rows for p in r.previews}
+    drilled = with_drills(make_examples(two, rows, tokenizer, "ld"), [], two, tokenizer, share=1.0, seed=0)
+    ordinary = 0
+    for row, ex in zip(rows, drilled):
+        drill = next(d for d in DRILLS if d.name == ex.candidates[0])
+        own, rest = ex.outcomes[0], ex.outcomes[1:]
+        assert own not in rest  # it never looks like another listed candidate
+        if own in (drill.action, "17"):  # the word where it bites, the old default's result where it acts alike
+            continue
+        assert own in seen and own not in row.previews
+        ordinary += 1
+    assert 60 < ordinary < 140
+    # the last stage's drills are drawn exactly as in a task of that stage alone
+    last = [decision(i, "stick_at_total" if i % 2 else "hit_soft_17") for i in range(50)]
+    drawn = [[(e.candidates, e.answer, e.outcomes) for e in with_drills(make_examples(h, last, tokenizer, "ld"), [], h,
+                                                                        tokenizer, 1.0, 0)] for h in (two, header())]
+    assert drawn[0] == drawn[1]

@@ -46,12 +46,14 @@ def make_examples(header: DataHeader, rows: list[DecisionRow], tokenizer, mode: 
 
 
 def ld_example(header: DataHeader, row: DecisionRow, tokenizer, drill: Drill | None = None,
-               bites: bool = False) -> Example:
+               bites: bool = False, shown: str | None = None) -> Example:
     """One selection example, candidates in base order; with ``drill``, its rule joins the
     instruction and its function leads the candidates, taking the answer where the teacher kept the
     leading candidate. Its preview is the drill's action if ``bites`` (the teacher kept the leader
     and the rule changes what it does), else the leader's; then it acts as the leader does, and the
-    leader leaves the listing, as the loop merges functions that act alike (``LDAgent._same_as``)."""
+    leader leaves the listing, as the loop merges functions that act alike (``LDAgent._same_as``).
+    ``shown``, where given, is its preview instead: an ordinary result of the stage that no listed
+    candidate returns (``with_drills``)."""
     rank = {name: i for i, name in enumerate(header.manuals)}  # the manuals are in base order
     order = sorted(range(len(row.candidates)), key=lambda i: rank[row.candidates[i]])
     names, previews = [row.candidates[i] for i in order], [row.previews[i] for i in order]
@@ -59,9 +61,9 @@ def ld_example(header: DataHeader, row: DecisionRow, tokenizer, drill: Drill | N
     if drill is not None:
         kept_leader = answer == names[0]
         if kept_leader and bites:  # the new function acts unlike every old one: all stay listed
-            previews = [drill.action, *previews]
+            previews = [shown or drill.action, *previews]
         else:  # it acts as the old leader, which is merged into it: the leader's place and preview are its own
-            names, listing = names[1:], listing[1:]
+            names, listing, previews = names[1:], listing[1:], [shown or previews[0], *previews[1:]]
         names, listing = [drill.name, *names], [(drill.name, drill.manual), *listing]
         instruction, answer = f"{instruction} New rule: {drill.rule}", drill.name if kept_leader else answer
     prompt = selection_prompt(tokenizer, instruction, header.stage_lines[row.stage], row.state_text, listing, previews)
@@ -72,9 +74,29 @@ def with_drills(examples: list[Example], forced: list[DecisionRow], header: Data
                 seed: int) -> list[Example]:
     """``examples`` with about ``share`` of the ld ones replaced by emergency drills: half rewrite
     the example's own decision (the rule bites in half of those), half a decision from ``forced``
-    (where the old candidates all agreed; the rule bites there, else it would be no choice)."""
+    (where the old candidates all agreed; the rule bites there, else it would be no choice).
+
+    At a stage whose result is not yet the action (pursuit's target and strategy), half of the
+    drills show the new function's result as an ordinary one of that stage that no listed
+    candidate returns (a goal ``d5 e1``), not as the drill's word or the old leader's: a real new
+    function returns such results, whether it acts unlike the old ones or as the old default does
+    by another way (pursuit's ``hold_assigned_side`` under ``box_in``: a side of the target where
+    ``direct_chase`` heads for its cell). Students drilled with words alone kept the old default
+    as soon as the new function's preview looked ordinary (README, Emergencies). At the last stage
+    a result is the action itself, so the drills there stay as they were, drawn as before."""
     rng = np.random.default_rng(seed)
+    ordinary = np.random.default_rng([seed, 1])  # its own stream: the last stage's drills stay as they were
     usable = [r for r in forced if r.previews]  # data written before drills has none for them
+    last = list(header.stage_lines)[-1]
+    results: dict[str, list[str]] = {}  # an intermediate stage's results, as previews show them
+    for row in [e.source for e in examples if e.source is not None] + usable:
+        if row.stage != last:
+            results.setdefault(row.stage, []).extend(row.previews)
+
+    def shown(row: DecisionRow) -> str | None:
+        others = [p for p in results.get(row.stage, []) if p not in row.previews]
+        return others[int(ordinary.integers(len(others)))] if others and ordinary.random() < 0.5 else None
+
     out = []
     for ex in examples:
         if ex.source is None or rng.random() >= share:
@@ -82,9 +104,11 @@ def with_drills(examples: list[Example], forced: list[DecisionRow], header: Data
             continue
         drill = DRILLS[int(rng.integers(len(DRILLS)))]
         if usable and rng.random() < 0.5:
-            out.append(ld_example(header, usable[int(rng.integers(len(usable)))], tokenizer, drill, bites=True))
+            row = usable[int(rng.integers(len(usable)))]
+            out.append(ld_example(header, row, tokenizer, drill, bites=True, shown=shown(row)))
         else:
-            out.append(ld_example(header, ex.source, tokenizer, drill, bites=bool(rng.random() < 0.5)))
+            bites = bool(rng.random() < 0.5)
+            out.append(ld_example(header, ex.source, tokenizer, drill, bites=bites, shown=shown(ex.source)))
     return out
 
 
