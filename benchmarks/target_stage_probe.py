@@ -9,9 +9,11 @@ learning rate, a number of steps or a LoRA rank can be tried in minutes instead 
     OMP_NUM_THREADS=2 .venv/bin/python benchmarks/target_stage_probe.py --data runs/s15/data.jsonl \
         --steps 120 --learning-rate 2e-3
 
-Writes benchmarks/results/target_stage_probe.json (or --out). The README's comparison of texts
-(numbers against words) was made with this script's earlier version (commit 2642c96), which
-rewrote rows of data written before the words were the task's text.
+Writes benchmarks/results/target_stage_probe.json (or --out). The text is the data file's own:
+data written since session 15 reads ``trapped`` / ``chased`` as words, data written before reads
+the numbers text, so the README's comparison of the two (numbers against words at lr 2e-3) comes
+from one file of each kind. It was made with an earlier version of this script, which rewrote the
+older file's rows into the words text (the task writes the same words now).
 """
 
 from __future__ import annotations
