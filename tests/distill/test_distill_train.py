@@ -1,6 +1,7 @@
 """A real LoRA run on the bundled 135M student, a few steps on a handful of examples."""
 
 import json
+import shutil
 
 import numpy as np
 import pytest
@@ -82,9 +83,9 @@ def test_run_folder_errors(tmp_path, trained):
     with pytest.raises(UserInputError, match="not a finished run"):
         read_run_config(trained["out"])  # fit() alone writes no config.json
     (tmp_path / "kd").mkdir()
-    (tmp_path / "kd" / "adapter").mkdir()
+    shutil.copytree(trained["out"] / "adapter", tmp_path / "kd" / "adapter")
     (tmp_path / "kd" / "config.json").write_text(json.dumps(
-        {"format": "logicdistill-run/1", "train": {"mode": "kd", "student": None}}))
+        {"format": "logicdistill-run/1", "data": "d.jsonl", "train": {"mode": "kd", "student": None}}))
     with pytest.raises(UserInputError, match="trained with --mode kd"):
         load_run_student(tmp_path / "kd", "ld")
 

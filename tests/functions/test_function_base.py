@@ -16,6 +16,7 @@ from logicdistill.functions import (
     Manual,
     Provenance,
     Verification,
+    compile_function,
     diff_bases,
     load_base,
     save_base,
@@ -23,17 +24,24 @@ from logicdistill.functions import (
 from logicdistill.functions.base import list_versions
 
 
+PARAMS = {"target": "state", "strategy": "state, target", "move": "state, target, goal"}  # pursuit's stages
+
+
 def make_spec(name: str, stage: str = "target", result: int = 0, what: str | None = None,
               when: str = "in tests", provenance: Provenance | None = None,
               verification: Verification | None = None) -> FunctionSpec:
+    """A function that passes the static checks loading runs again: the stage's signature and a
+    docstring manual (load drops unverified functions, so these are recorded as verified)."""
+    what = what or f"Return {result}."
+    params = PARAMS[stage]
     return FunctionSpec(
         name=name,
         stage=stage,
-        signature="(state)",
-        manual=Manual(what=what or f"Return {result}.", when=when),
-        source=f"def {name}(state):\n    return {result}\n",
+        signature=f"({params})",
+        manual=Manual(what=what, when=when),
+        source=f'def {name}({params}):\n    """{what}\n\n    When: {when}\n    """\n    return {result}\n',
         provenance=provenance or Provenance(kind="human"),
-        verification=verification or Verification(status="unverified"),
+        verification=verification or Verification(status="verified", checks=("static", "sandbox")),
     )
 
 
@@ -83,7 +91,7 @@ def test_save_writes_the_documented_layout(tmp_path):
     manifest = json.loads((root / "v0001" / "manifest.json").read_text())
     assert manifest["format"] == "logicdistill-base/1"
     assert [f["file"] for f in manifest["functions"]] == ["functions/first.py", "functions/second.py"]
-    assert (root / "v0001" / "functions" / "first.py").read_text() == "def first(state):\n    return 1\n"
+    assert (root / "v0001" / "functions" / "first.py").read_text() == sample_base().get("first").source
 
 
 def test_saving_twice_adds_a_version_and_keeps_the_old_one_unchanged(tmp_path):
@@ -100,7 +108,7 @@ def test_saving_twice_adds_a_version_and_keeps_the_old_one_unchanged(tmp_path):
     assert (second.version, second.parent, second.note) == (2, 1, "second round")
     assert (root / "v0001" / "manifest.json").read_bytes() == old_manifest
     assert (root / "v0001" / "functions" / "first.py").read_bytes() == old_source
-    assert load_base(root).get("first").source == "def first(state):\n    return 10\n"
+    assert load_base(root).get("first").source == make_spec("first", result=10).source
     old = load_base(root, version=1)
     assert old.version == 1
     assert_same_functions(old, sample_base())
@@ -143,7 +151,7 @@ def test_with_functions_replaces_same_names_and_adds_new_ones(tmp_path):
     assert updated.get("second") == saved.get("second")
     assert (updated.version, updated.parent, updated.note) == (0, 1, "n")
     assert saved.names() == ["first", "second"]  # the original is untouched
-    assert updated.compiled["first"](None) == 99
+    assert compile_function(updated.get("first"))(None) == 99
 
 
 def test_with_functions_on_an_unsaved_base_has_no_parent():

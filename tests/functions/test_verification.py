@@ -14,6 +14,7 @@ from logicdistill.errors import UserInputError
 from logicdistill.functions import Provenance, load_base, save_base
 from logicdistill.functions.check import check_function_base
 from logicdistill.functions.execution import compile_function
+from logicdistill.functions.sandbox import SandboxLimits
 from logicdistill.functions.verification import Limits, RejectedError, Verifier, add_source
 from logicdistill.functions.verification.samples import task_samples
 from logicdistill.tasks import get_task
@@ -67,7 +68,7 @@ def test_good_pursuit_function_is_admitted_as_a_new_version(tmp_path):
     assert len(load_base(root, 1).functions) == 15
     spec = load_base(root).get("evader_with_fewest_exits")
     assert spec.provenance.kind == "human" and spec.verification.status == "verified"
-    assert any("sandbox: 33 sample pursuit decisions" in c for c in spec.verification.checks)
+    assert any("sandbox: 96 sample pursuit decisions" in c for c in spec.verification.checks)
     assert spec.manual.when == "one evader sits in a dead end or a corridor."
     check_function_base(load_base(root), get_task("pursuit"))
 
@@ -79,7 +80,7 @@ def test_good_twentyone_functions_are_admitted_together(tmp_path):
     assert [s.name for s in report.admitted] == ["hit_when_hitting_is_worth_more", "stick_on_soft_19"]
     base = load_base(root)
     assert base.version == 2 and base.names()[-2:] == ["hit_when_hitting_is_worth_more", "stick_on_soft_19"]
-    assert "40 sample twentyone decisions" in base.get("stick_on_soft_19").verification.checks[-1]
+    assert "280 sample twentyone decisions" in base.get("stick_on_soft_19").verification.checks[-1]
 
 
 def test_one_bad_function_keeps_the_whole_file_out(tmp_path):
@@ -151,7 +152,7 @@ def test_the_sandbox_survives_a_killed_function_and_reasons_repeat_exactly():
     task = get_task("pursuit")
     loop = 'STAGE = "move"\n\ndef spin(state, target, goal):\n    """Spin.\n\n    When: never.\n    """\n    while True:\n        pass\n'
     lam = 'STAGE = "move"\n\ndef lam(state, target, goal):\n    """Lambda.\n\n    When: never.\n    """\n    return lambda: 0\n'
-    with Verifier(task, task.bundled_base(), Limits(seconds=1.0)) as verifier:
+    with Verifier(task, task.bundled_base(), Limits(SandboxLimits(call_ms=1000))) as verifier:
         assert "did not finish" in verifier.verify(loop, Provenance(kind="human")).lines()[0]
         assert verifier.verify(PURSUIT_TARGET, Provenance(kind="human")).ok  # a fresh worker took over
         first = verifier.verify(lam, Provenance(kind="human")).lines()

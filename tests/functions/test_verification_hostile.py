@@ -9,11 +9,12 @@ from pathlib import Path
 import pytest
 
 from logicdistill.functions import save_base
+from logicdistill.functions.sandbox import SandboxLimits
 from logicdistill.functions.verification import Limits, RejectedError, add_source
 from logicdistill.tasks import get_task
 
 HOSTILE = sorted((Path(__file__).parent / "hostile").glob("*.py"))
-LIMITS = Limits(seconds=1.5)  # the endless loop costs this much; legal functions need far less
+LIMITS = Limits(SandboxLimits(call_ms=500))  # the endless loop costs this much; legal calls take ~1 ms
 
 
 def snapshot(root: Path) -> dict[str, bytes]:

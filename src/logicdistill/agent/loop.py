@@ -17,8 +17,35 @@ from logicdistill.agent.records import StageRecord, StepRecord
 from logicdistill.agent.selectors import Decision, Selection, SelectionRequest, Selector
 from logicdistill.errors import FunctionError
 from logicdistill.functions import FunctionBase, Stage
+from logicdistill.functions.runtime import get_runtime
 from logicdistill.retrieval import Query, Retriever
 from logicdistill.tasks.protocol import Task
+
+
+def execute_functions(
+    task: Task,
+    base: FunctionBase,
+    state: Any,
+    stage: Stage,
+    unit: int,
+    names: list[str],
+    plan: dict[int, dict[str, Any]],
+    memory: dict[int, dict[str, Any]],
+) -> dict[str, tuple[Any, str | None]]:
+    """Run several functions of ``stage`` for one unit on the same inputs (in their tiers: see
+    ``functions.runtime``); each gives its checked result, or the task's fallback and an error."""
+    args = tuple(plan[unit][p] for p in stage.params[1:])
+    raw = get_runtime().run(task, [base.get(n) for n in names], state, unit, plan, memory.get(unit, {}), args)
+    out = {}
+    for name, (value, error) in zip(names, raw):
+        if error is None:
+            try:
+                out[name] = task.check_result(stage, value, state, unit), None
+                continue
+            except Exception as exc:  # noqa: BLE001 - FunctionError, or a value the check itself chokes on
+                error = str(exc) if isinstance(exc, FunctionError) else f"{type(exc).__name__}: {exc}"
+        out[name] = task.fallback(stage, state, unit, plan[unit]), f"{name}: {error}"
+    return out
 
 
 def execute_stage(
@@ -32,14 +59,7 @@ def execute_stage(
     memory: dict[int, dict[str, Any]],
 ) -> tuple[Any, str | None]:
     """Run one function for one unit; a failing function yields the task's fallback and an error."""
-    fn = base.compiled[name]
-    args = [plan[unit][p] for p in stage.params[1:]]
-    try:
-        view = task.function_view(state, unit, plan, memory.get(unit, {}))
-        return task.check_result(stage, fn(view, *args), state, unit), None
-    except Exception as exc:  # the function is data: record its failure, keep playing
-        message = str(exc) if isinstance(exc, FunctionError) else f"{type(exc).__name__}: {exc}"
-        return task.fallback(stage, state, unit, plan[unit]), f"{name}: {message}"
+    return execute_functions(task, base, state, stage, unit, [name], plan, memory)[name]
 
 
 def run_pipelines(
@@ -214,8 +234,7 @@ class LDAgent:
                   names: list[str]) -> dict[str, tuple[Any, str | None]]:
         """What each candidate would return now, given what is decided so far, and its error if it
         failed."""
-        return {n: execute_stage(self.task, self.base, work.state, stage, unit, n, work.plan, work.memory.results)
-                for n in names}
+        return execute_functions(self.task, self.base, work.state, stage, unit, names, work.plan, work.memory.results)
 
     def _lookahead(self, stage: Stage, work: _StepWork, unit: int, result: Any) -> Any:
         """The unit's final result this step if ``stage`` returned ``result`` and every later stage

@@ -2,21 +2,27 @@
 
 from __future__ import annotations
 
+import math
 import os
 import sys
-from dataclasses import replace
+from dataclasses import fields, replace
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, NoReturn, Optional
 
+import click
 import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Column, Table
+from rich.text import Text
 
 from logicdistill.agent.factory import AGENTS, AgentOptions
 from logicdistill.distill.train import TrainConfig
 from logicdistill.errors import LogicDistillError, UserInputError
+from logicdistill.functions.runtime import configure_runtime
+from logicdistill.functions.sandbox import SandboxLimits
+from logicdistill.userfiles import MiB, read_user_text
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_show_locals=False,
                   help="Logic Distillation toolkit.")
@@ -26,19 +32,24 @@ app.add_typer(base_app, name="base")
 app.add_typer(maps_app, name="maps")
 console = Console(stderr=True)
 term = Console()
+MAX_SOURCE_BYTES = 1 * MiB  # a function file is a few KiB; far more is not a function file
 
 Task = Annotated[str, typer.Option(help="Task: pursuit or twentyone (21 Points).")]
 Rules = Annotated[str, typer.Option(help="21 Points rule set: classic (Gymnasium's defaults), natural (a natural "
                                          "pays 1.5), sab (Sutton & Barto).")]
 Agent = Annotated[str, typer.Option(help=f"Agent: {', '.join(AGENTS)}.")]
-Seed = Annotated[int, typer.Option(help="Seed for starts and every random choice.")]
+# numpy's legacy seeding (which transformers' set_seed uses) takes 0 to 2**32 - 1
+Seed = Annotated[int, typer.Option(min=0, max=2**32 - 1, help="Seed for starts and every random choice.")]
 Evader = Annotated[str, typer.Option(help="Evader policy: random, greedy, smart, llm.")]
 EvaderModel = Annotated[Optional[str], typer.Option(help="Model id for --evader llm.")]
 EvaderURL = Annotated[Optional[str], typer.Option(help="OpenAI-compatible base URL for --evader llm.")]
 FixedStarts = Annotated[bool, typer.Option(help="Start from the map's P/E marks instead of seeded random cells.")]
-MaxSteps = Annotated[int, typer.Option(help="Step limit per episode.")]
+# Upper limits on counts: far above any real use, they turn a typo into one line instead of an
+# allocation that exhausts memory (a list of seeds, an array of returns) long into a run.
+MAX_EPISODES, MAX_HANDS, MAX_STEPS, MAX_EXAMPLES = 1_000_000, 10_000_000, 10_000, 1_000_000
+MaxSteps = Annotated[int, typer.Option(min=1, max=MAX_STEPS, help="Step limit per episode.")]
 Retriever = Annotated[str, typer.Option(help="Retriever: dense (MiniLM) or bm25.")]
-TopK = Annotated[int, typer.Option(help="Candidates retrieved per stage.")]
+TopK = Annotated[int, typer.Option(min=1, help="Candidates retrieved per stage.")]
 BasePath = Annotated[Optional[Path], typer.Option("--base", help="Function base directory (default: bundled).")]
 Run = Annotated[Optional[Path], typer.Option("--run", help="Trained run folder (for the ld and kd agents).")]
 StudentModel = Annotated[Optional[str], typer.Option(help="Student model path or id for zero-shot agents.")]
@@ -50,9 +61,49 @@ StudentDtype = Annotated[str, typer.Option(help="Student weights: auto (bf16 whe
                                                 "bfloat16.")]
 
 
+def _untrusted(text: str, style: str = "") -> Text:
+    """Text read from a base (names, manuals, notes) printed as itself: never parsed as console
+    markup, and any character a terminal could act on shown escaped. Loading refuses such
+    characters already; this is the second line of defence."""
+    from logicdistill.functions.hygiene import terminal_safe
+
+    return Text(terminal_safe(text), style=style)
+
+
+class _Progress(Progress):
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if exc_type is not None:
+            self.live.transient = True  # an error is one line: no stale bar is left above it
+        super().__exit__(exc_type, exc, tb)
+
+
 def _progress() -> Progress:
-    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+    return _Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                     TextColumn("{task.fields[rate]}"), TimeElapsedColumn(), TimeRemainingColumn(), console=console)
+
+
+def _check_outputs(files: Optional[dict[str, Optional[Path]]] = None,
+                   folders: Optional[dict[str, Optional[Path]]] = None) -> None:
+    """Refuse unwritable output paths (option name -> path; None: not given) before any work, so a
+    long run never fails only when it saves its result."""
+    from logicdistill.userfiles import check_output_folder, check_output_path
+
+    for option, path in (files or {}).items():
+        if path is not None:
+            check_output_path(path, option)
+    for option, path in (folders or {}).items():
+        if path is not None:
+            check_output_folder(path, option)
+
+
+def _check_runs(run: Optional[Path], kd_run: Optional[Path]) -> None:
+    """Check run folders that are loaded late (the KD run after every other phase) at once."""
+    from logicdistill.distill.runs import check_run
+
+    if run is not None:
+        check_run(run)
+    if kd_run is not None:
+        check_run(kd_run, "kd")
 
 
 def _options(base: Optional[Path], retriever: str, top_k: int, seed: int, run: Optional[Path] = None,
@@ -72,6 +123,23 @@ def _config(task: str, map_: str, evader: str, evader_model, evader_base_url, fi
     get_task(task)  # validates the name
     return PursuitConfig(map=map_, evader=evader, evader_model=evader_model, evader_base_url=evader_base_url,
                          fixed_starts=fixed_starts, max_steps=max_steps)
+
+
+_SANDBOX = {f.name: f for f in fields(SandboxLimits)}
+
+
+@app.callback()
+def sandbox_limits(
+    call_timeout_ms: Annotated[int, typer.Option(
+        min=1, max=600_000, help=f"Untrusted functions: {_SANDBOX['call_ms'].metadata['help']}.")] = _SANDBOX[
+        "call_ms"].default,
+    sandbox_memory_mb: Annotated[int, typer.Option(
+        min=16, max=1 << 20, help=f"Untrusted functions: {_SANDBOX['memory_mb'].metadata['help']}.")] = _SANDBOX[
+        "memory_mb"].default,
+) -> None:
+    """Logic Distillation toolkit. Functions not shipped with the package run only in confined
+    worker processes, under these limits (docs/security.md)."""
+    configure_runtime(SandboxLimits(call_ms=call_timeout_ms, memory_mb=sandbox_memory_mb))
 
 
 @app.command()
@@ -101,6 +169,7 @@ def play(
     from logicdistill.evaluation.run import play as play_episode, write_trace
     from logicdistill.tasks.pursuit.render import render_ascii, save_replay
 
+    _check_outputs({"--render": render, "--trace": trace})
     if task == "twentyone":
         _play_hand(agent, rules, env, seed, _options(base, retriever, top_k, seed, run, student, demonstrator), trace)
         return
@@ -127,7 +196,7 @@ def play(
 def eval_(
     task: Task = "pursuit",
     agent: Agent = "teacher",
-    episodes: Annotated[int, typer.Option(help="Number of episodes, spread over the maps.")] = 20,
+    episodes: Annotated[int, typer.Option(max=MAX_EPISODES, help="Number of episodes, spread over the maps.")] = 20,
     map: Annotated[Optional[list[str]], typer.Option(help="Map(s); repeat the option. Default: all bundled maps.")] = None,
     seed: Seed = 0,
     evader: Evader = "smart",
@@ -143,19 +212,22 @@ def eval_(
     student: StudentModel = None,
     data: Annotated[Optional[Path], typer.Option(help="Data whose test split measures selection accuracy "
                                                       "(default: the run's data).")] = None,
-    accuracy_examples: Annotated[int, typer.Option(help="Held-out decisions scored for selection accuracy.")] = 300,
+    accuracy_examples: Annotated[int, typer.Option(min=0, help="Held-out decisions scored for selection accuracy "
+                                                        "(0: none).")] = 300,
     parallel: Annotated[int, typer.Option(help="Episodes played in lock step, their decisions batched.")] = 8,
     dtype: StudentDtype = "auto",
     rules: Rules = "classic",
     env: Annotated[str, typer.Option(help="21 Points environment for the Monte Carlo check: ours or gymnasium "
                                           "(Gymnasium's own Blackjack-v1).")] = "ours",
-    hands: Annotated[int, typer.Option(help="21 Points hands played for the Monte Carlo check.")] = 20_000,
+    hands: Annotated[int, typer.Option(max=MAX_HANDS, help="21 Points hands played for the Monte Carlo check.")
+                     ] = 20_000,
     plot: Annotated[Optional[Path], typer.Option(help="21 Points: write the policy grid against the optimum (PNG).")] = None,
     demonstrator: Teacher = None,
 ) -> None:
     """Evaluate an agent over many seeded episodes (pursuit) or exactly over every hand (21 Points)."""
     from logicdistill.evaluation.run import benchmark_maps, evaluate, write_json
 
+    _check_outputs({"--json": json, "--plot": plot})
     if task == "twentyone":
         options = replace(_options(base, retriever, top_k, seed, run, student, demonstrator), dtype=dtype)
         _eval_twentyone(agent, rules, env, hands, seed, options, data, accuracy_examples, plot, json)
@@ -236,7 +308,7 @@ def data(
     out: Annotated[Path, typer.Option("--out", help="JSONL file to write (an existing one is resumed).")],
     task: Task = "pursuit",
     episodes: Annotated[Optional[int], typer.Option(
-        help="Teacher episodes (21 Points: hands) to record, spread over the maps; default: the task's (pursuit "
+        max=MAX_EPISODES, help="Teacher episodes (21 Points: hands) to record, spread over the maps; default: the task's (pursuit "
              "60, 21 Points 1500).")] = None,
     seed: Seed = 0,
     evader: Evader = "smart",
@@ -259,8 +331,9 @@ def data(
     episodes = get_task(task).data_episodes if episodes is None else episodes
     if episodes < 1:
         raise UserInputError("--episodes must be at least 1")
-    if min_gain is not None and min_gain < 0:
-        raise UserInputError(f"--min-gain must not be negative, got {min_gain}")
+    _check_outputs({"--out": out})
+    if min_gain is not None and not 0 <= min_gain < math.inf:
+        raise UserInputError(f"--min-gain must not be negative, and must be finite; got {min_gain}")
     if task == "twentyone":
         source = TwentyOneEpisodes(rules)
     else:
@@ -284,14 +357,16 @@ def train(
     mode: Annotated[str, typer.Option(help="ld: learn to select functions; kd: imitate the teacher's actions.")] = "ld",
     student: Annotated[Optional[str], typer.Option(help="Model path or id (default: bundled SmolLM2-135M).")] = None,
     max_examples: Annotated[Optional[int], typer.Option(
+        max=MAX_EXAMPLES,
         help="Training examples (the budget; same for ld and kd). Default: the task's (pursuit and "
              "21 Points 2560).")] = TrainConfig.max_examples,
     balance: Annotated[float, typer.Option(help="How evenly the budget covers the teacher's answers: 0 natural "
                                                 "frequencies, 1 every answer equally often.")] = TrainConfig.balance,
     drills: Annotated[float, typer.Option(help="Share of ld examples rewritten as emergency drills (a made-up "
                                                "rule and its new default function), 0 for none.")] = TrainConfig.drills,
-    epochs: Annotated[int, typer.Option(help="Passes over the training examples.")] = TrainConfig.epochs,
-    batch_size: Annotated[int, typer.Option(help="Examples per optimisation step (per device).")] = TrainConfig.batch_size,
+    epochs: Annotated[int, typer.Option(min=1, help="Passes over the training examples.")] = TrainConfig.epochs,
+    batch_size: Annotated[int, typer.Option(min=1, help="Examples per optimisation step (per device).")
+                          ] = TrainConfig.batch_size,
     learning_rate: Annotated[Optional[float], typer.Option(
         help="Peak learning rate of the LoRA weights. Default: the task's (pursuit 5e-4, 21 Points 1e-3).")
     ] = TrainConfig.learning_rate,
@@ -309,8 +384,8 @@ def train(
         raise UserInputError(f"--drills must be between 0 and 1, got {drills}")
     if max_examples is not None and max_examples < 1:
         raise UserInputError(f"--max-examples must be at least 1, got {max_examples}")
-    if learning_rate is not None and not learning_rate > 0:
-        raise UserInputError(f"--learning-rate must be positive, got {learning_rate}")
+    if learning_rate is not None and not 0 < learning_rate < math.inf:
+        raise UserInputError(f"--learning-rate must be positive and finite, got {learning_rate}")
     cfg = TrainConfig(mode=mode, student=student, max_examples=max_examples, balance=balance, drills=drills,
                       epochs=epochs, batch_size=batch_size, learning_rate=learning_rate, seed=seed)
     metrics = train_run(data, out, cfg, resume=resume)
@@ -325,7 +400,7 @@ def serve(
     run: Run = None,
     student: Annotated[Optional[str], typer.Option(help="Model folder or id (default: bundled SmolLM2-135M).")] = None,
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    port: Annotated[int, typer.Option(min=0, max=65535, help="Port to listen on.")] = 8000,
     dtype: StudentDtype = "auto",
     max_tokens: Annotated[int, typer.Option(help="Most tokens one reply may generate; requests asking for more "
                                                  "are capped.")] = 1024,
@@ -350,7 +425,7 @@ def serve(
 def base_show(
     path: Annotated[Optional[Path], typer.Argument(help="Base directory (default: the task's bundled base).")] = None,
     task: Task = "pursuit",
-    version: Annotated[Optional[int], typer.Option(help="Version to show (default: current).")] = None,
+    version: Annotated[Optional[int], typer.Option(min=1, help="Version to show (default: current).")] = None,
     source: Annotated[bool, typer.Option(help="Print each function's source too.")] = False,
 ) -> None:
     """List a base's functions by stage with their manuals."""
@@ -358,15 +433,21 @@ def base_show(
     from logicdistill.tasks import get_task
 
     base = load_base(path, version) if path else get_task(task).bundled_base()
-    term.print(f"[bold]{base.task} base v{base.version}[/] ({len(base.functions)} functions) {base.note}")
+    term.print(Text.assemble(_untrusted(f"{base.task} base v{base.version}", "bold"),
+                             f" ({len(base.functions)} functions) ", _untrusted(base.note)), highlight=False)
     for stage in dict.fromkeys(f.stage for f in base.functions):
-        term.print(f"\n[bold underline]stage: {stage}[/]")
+        term.print(Text.assemble("\n", _untrusted(f"stage: {stage}", "bold underline")))
         for f in base.by_stage(stage):
             origin = f.provenance.kind + (f":{f.provenance.model}" if f.provenance.model else "")
-            term.print(f"[bold]{f.name}[/]{f.signature}  [dim]{origin}, {f.verification.status}[/]", highlight=False)
-            term.print(f"  {f.manual.what}\n  [italic]When:[/] {f.manual.when}", highlight=False)
+            term.print(Text.assemble(_untrusted(f.name, "bold"), _untrusted(f.signature), "  ",
+                                     _untrusted(f"{origin}, {f.verification.status}", "dim")), highlight=False)
+            term.print(Text.assemble("  ", _untrusted(f.manual.what), "\n  ", ("When:", "italic"), " ",
+                                     _untrusted(f.manual.when)), highlight=False)
             if source:
-                term.print(f.source, highlight=False)
+                term.print(_untrusted(f.source), highlight=False)
+    if base.dropped:
+        term.print(_untrusted(f"\nnot offered (recorded as not verified): {', '.join(base.dropped)}", "dim"),
+                   highlight=False)
 
 
 @base_app.command("list")
@@ -375,7 +456,7 @@ def base_list(path: Annotated[Path, typer.Argument(help="Base root directory.")]
     from logicdistill.functions.base import list_versions
 
     for entry in list_versions(path):
-        term.print(entry)
+        term.print(_untrusted(entry), highlight=False)  # notes are read from the base
 
 
 @base_app.command("diff")
@@ -416,6 +497,7 @@ def base_export(
     from logicdistill.functions import save_base
     from logicdistill.tasks import get_task
 
+    _check_outputs(folders={"--out": out_dir})
     saved = save_base(get_task(task).bundled_base(), out_dir)
     term.print(f"wrote {task} base v{saved.version} ({len(saved.functions)} functions) to {out_dir}")
 
@@ -435,10 +517,8 @@ def base_add(
     from logicdistill.functions.verification import add_source
     from logicdistill.tasks import get_task
 
-    try:
-        text = file.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise UserInputError(f"cannot read {file}: {exc}") from None
+    text = read_user_text(file, MAX_SOURCE_BYTES, "function file")
+    _check_outputs(folders={"--base": base})
     saved, report = add_source(base, get_task(task), text, str(file), replace_existing=replace)
     for line in report.lines():
         term.print(escape(line), highlight=False)  # reasons quote untrusted text
@@ -466,6 +546,7 @@ def base_build(
 
     if per_stage < 1 or retries < 0:
         raise UserInputError("--per-stage must be at least 1 and --retries at least 0")
+    _check_outputs(folders={"--out": out_dir, "--store": store})
     task_obj = get_task(task)
     if (out_dir / "CURRENT").is_file() and load_base(out_dir).task != task:
         raise UserInputError(f"{out_dir} holds a {load_base(out_dir).task} base, not a {task} one")
@@ -511,7 +592,7 @@ def emergency(
     agent: Agent = "teacher",
     run: Run = None,
     kd_run: Annotated[Optional[Path], typer.Option(help="A KD run, measured under both rules for comparison.")] = None,
-    episodes: Annotated[int, typer.Option(help="Games per measurement (21 Points: Monte Carlo hands; the "
+    episodes: Annotated[int, typer.Option(max=MAX_EPISODES, help="Games per measurement (21 Points: Monte Carlo hands; the "
                                                "regret is exact).")] = 20,
     map: Annotated[Optional[list[str]], typer.Option(help="Pursuit map(s); repeat the option. Default: all.")] = None,
     evader: Evader = "smart",
@@ -547,6 +628,8 @@ def emergency(
     if episodes < 1 or parallel < 1 or retries < 0:
         raise UserInputError("--episodes and --parallel must be at least 1, --retries at least 0")
     base_out = base_out or Path("runs") / "emergency" / f"{task}-{scenario}" / "base"
+    _check_outputs({"--json": json}, {"--base-out": base_out, "--store": store})
+    _check_runs(run, kd_run)
     client = None
     if teacher or replay:
         from logicdistill.teacher import TeacherClient, TeacherConfig
@@ -590,6 +673,7 @@ def demo(
     artefacts exist are reused)."""
     from logicdistill.demo import TASK_LABELS, comparison, run_demo
 
+    _check_outputs(folders={"--out": out})
     progress, bars = _progress(), {}  # step name -> its bar
 
     def show(step: str, done: int, total: Optional[int], note: str) -> None:
@@ -613,11 +697,38 @@ def demo(
     term.print(f"report: {out / 'report.html'}\nsummary: {out / 'summary.json'}")
 
 
+def _fail(message: str) -> NoReturn:
+    console.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
+    sys.exit(2)
+
+
+# The option parser's errors: typer now vendors click (its errors derive from TyperException);
+# older typer raises the click package's own.
+PARSER_ERRORS = tuple(cls for cls in (getattr(typer, "TyperException", None), click.ClickException) if cls)
+
+
+def _parser_message(exc: Exception) -> str:
+    """A parser error (a bad or out-of-range value, an unknown option or command) on one line,
+    with where to find the command's options."""
+    message = " ".join((exc.format_message() if hasattr(exc, "format_message") else str(exc)).split())
+    ctx = getattr(exc, "ctx", None)
+    return f"{message} (see `{ctx.command_path} --help`)" if ctx is not None else message
+
+
 def main() -> None:
-    """Console entry point: user errors become one clear line and exit code 2."""
+    """Console entry point: user errors, ours and the option parser's, become one clear line and
+    exit code 2."""
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     try:
-        app()
+        # standalone_mode=False: parser errors reach us instead of typer's multi-line box
+        code = app(standalone_mode=False)
     except LogicDistillError as exc:
-        console.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
-        sys.exit(2)
+        _fail(str(exc))
+    except PARSER_ERRORS as exc:
+        if type(exc).__name__ == "NoArgsIsHelpError":  # no_args_is_help: the help is already printed
+            sys.exit(2)
+        _fail(_parser_message(exc))
+    except typer.Abort:
+        console.print("aborted")
+        sys.exit(1)
+    sys.exit(code if isinstance(code, int) else 0)  # --help and Ctrl-C (130) return their exit code here

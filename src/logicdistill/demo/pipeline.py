@@ -30,10 +30,12 @@ from logicdistill.functions.base import atomic_write_text
 from logicdistill.tasks.pursuit.env import TEST_MAPS, PursuitConfig, PursuitEpisodes
 from logicdistill.tasks.pursuit.render import save_replay
 from logicdistill.tasks.twentyone.env import TwentyOneEpisodes
+from logicdistill.userfiles import MiB, read_json_object
 
 FORMAT = "logicdistill-demo/2"  # 2: students trained on the share among candidates, with drills
 LEDGER = "demo.json"  # the sizes this folder was made with and each step's time
 TASKS = ("pursuit", "twentyone")
+MAX_ARTEFACT_BYTES = 256 * MiB  # the largest JSON a demo writes, an evaluation's, is well under 1 MiB
 
 Tick = Callable[[int, int | None, str], None]  # units done, units in all (None: unknown), a note
 OnProgress = Callable[[str, int, int | None, str], None]  # the same, with the step's name first
@@ -274,14 +276,20 @@ def run_steps(steps: list[Step], layout: Layout, config: DemoConfig,
     return timings
 
 
-def _read_ledger(path: Path) -> dict[str, Any] | None:
-    if not path.is_file():
-        return None
+def read_artefact(path: Path) -> dict[str, Any]:
+    """A JSON file an earlier demo wrote (the folder is the user's: it may be damaged or edited);
+    a problem is one line that says how to start over."""
     try:
-        ledger = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as exc:
-        raise UserInputError(f"cannot read {path}: {exc}; pass --fresh to redo the demo") from None
-    if not isinstance(ledger, dict) or ledger.get("format") != FORMAT:
+        return read_json_object(path, MAX_ARTEFACT_BYTES, "demo file")
+    except UserInputError as exc:
+        raise UserInputError(f"cannot read the demo's files: {exc}; pass --fresh to redo the demo") from None
+
+
+def _read_ledger(path: Path) -> dict[str, Any] | None:
+    if not path.exists():
+        return None
+    ledger = read_artefact(path)
+    if ledger.get("format") != FORMAT or not all(isinstance(ledger.get(k), dict) for k in ("config", "seconds")):
         raise UserInputError(f"{path} is not a {FORMAT} file; pass --fresh to redo the demo")
     return ledger
 

@@ -10,15 +10,13 @@ whether reused). Paths are relative to the demo folder, so the folder can be mov
 
 from __future__ import annotations
 
-import json
 import os
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from logicdistill.demo.pipeline import TASKS, DemoConfig, Layout
+from logicdistill.demo.pipeline import TASKS, DemoConfig, Layout, read_artefact
 from logicdistill.distill.data import read_data
-from logicdistill.errors import UserInputError
 from logicdistill.tasks.pursuit.env import TEST_MAPS
 
 FORMAT = "logicdistill-demo-summary/1"
@@ -75,12 +73,12 @@ def _task(layout: Layout, task: str, config: DemoConfig) -> dict[str, Any]:
     train = {}
     for mode in ("ld", "kd"):
         run = layout.run(task, mode)
-        metrics = _read_json(run / "metrics.json")
+        metrics = read_artefact(run / "metrics.json")
         train[mode] = {**{k: metrics.get(k) for k in TRAIN_KEYS},
                        "learning_curve": _relative(layout, run / "learning_curve.png")}
     agents = {}
     for agent in config.agents(task):
-        result = _read_json(layout.eval(task, agent))
+        result = read_artefact(layout.eval(task, agent))
         agents[agent] = {k: result.get(k) for k in KEYS[task]}
         if task == "twentyone":
             agents[agent] |= {"disagreements": len(result["disagreements"]),
@@ -89,7 +87,7 @@ def _task(layout: Layout, task: str, config: DemoConfig) -> dict[str, Any]:
 
 
 def _emergency(layout: Layout) -> dict[str, Any]:
-    report = _read_json(layout.emergency())
+    report = read_artefact(layout.emergency())
     metric = report["metric"]
     figures = {report["agent"]: report, **({"teacher": report["teacher"]} if report["agent"] != "teacher" else {})}
     return {
@@ -103,7 +101,7 @@ def _emergency(layout: Layout) -> dict[str, Any]:
 
 
 def _replay(layout: Layout) -> dict[str, Any]:
-    return {**_read_json(layout.replay(".json")), "gif": _relative(layout, layout.replay(".gif")),
+    return {**read_artefact(layout.replay(".json")), "gif": _relative(layout, layout.replay(".gif")),
             "trace": _relative(layout, layout.replay(".jsonl"))}
 
 
@@ -115,13 +113,6 @@ def comparison(summary: dict[str, Any]) -> tuple[list[tuple[str, str]], list[lis
     rows = [[agent, *(show(tasks.get(task, {}).get("agents", {}).get(agent, {}).get(key), fmt)
                       for task, key, _, fmt in COLUMNS)] for agent in agents]
     return [(task, label) for task, _, label, _ in COLUMNS], rows
-
-
-def _read_json(path: Path) -> dict[str, Any]:
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as exc:
-        raise UserInputError(f"cannot read {path}: {exc}; pass --fresh to redo the demo") from None
 
 
 def _relative(layout: Layout, path: Path) -> str:

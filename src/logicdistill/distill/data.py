@@ -13,11 +13,11 @@ episode is validation; a task with nothing to hold out (21 Points) tests on ever
 
 from __future__ import annotations
 
-import json
 import os
+from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, Callable, Literal
+from typing import Any, BinaryIO, Callable, Literal
 
 import numpy as np
 from pydantic import BaseModel, ValidationError
@@ -27,6 +27,7 @@ from logicdistill.agent.loop import stage_line
 from logicdistill.errors import UserInputError
 from logicdistill.evaluation.episodes import EpisodeResult, run_episode
 from logicdistill.tasks.pursuit.env import PursuitEpisodes
+from logicdistill.userfiles import MiB, decode_utf8, describe_size, open_user_file, parse_json
 
 FORMAT = "logicdistill-data/2"
 VAL_EVERY = 5
@@ -102,45 +103,94 @@ def decision_rows(result: EpisodeResult, variant: str, episode: int, split: Spli
     return rows
 
 
-def _read_lines(path: Path) -> list[dict[str, Any]]:
-    """Parsed lines; a torn last line (from a crash) is dropped, any other bad line is an error."""
-    lines = path.read_text(encoding="utf-8").splitlines()
-    out = []
-    for i, line in enumerate(lines, start=1):
-        try:
-            out.append(json.loads(line))
-        except json.JSONDecodeError:
-            if i == len(lines):
-                break
-            raise UserInputError(f"{path}:{i}: not valid JSON; the data file is damaged") from None
+# A header holds every manual and a decision row a state with its previews: a few KiB each. A far
+# longer line is damage (or not a data file), refused before it fills memory.
+MAX_LINE_BYTES = 16 * MiB
+
+
+def _raw_lines(fh: BinaryIO, path: Path) -> Iterator[tuple[int, bytes]]:
+    """Numbered lines of an opened data file, each at most ``MAX_LINE_BYTES``."""
+    for i, line in enumerate(iter(lambda: fh.readline(MAX_LINE_BYTES + 1), b""), start=1):
+        if len(line) > MAX_LINE_BYTES:
+            raise UserInputError(f"{path}:{i}: line longer than {describe_size(MAX_LINE_BYTES)}; "
+                                 "the data file is damaged")
+        yield i, line
+
+
+def _read_lines(path: Path) -> list[tuple[int, Any]]:
+    """Parsed lines with their numbers; a torn last line (from a crash: cut JSON, or a cut UTF-8
+    sequence) is dropped, any other bad line is an error."""
+    out: list[tuple[int, Any]] = []
+    damaged: UserInputError | None = None  # the previous line's error: fatal unless it was the last
+    with open_user_file(path, "data file") as fh:
+        for i, raw in _raw_lines(fh, path):
+            if damaged is not None:
+                raise damaged
+            where = f"{path}:{i}"
+            try:
+                out.append((i, parse_json(decode_utf8(raw, where), where)))
+            except UserInputError as exc:
+                damaged = UserInputError(f"{exc}; the data file is damaged")
     return out
+
+
+def _check_header(path: Path, header: DataHeader) -> None:
+    """What every reader of the rows relies on: stages and actions to name."""
+    if not header.stage_lines or not header.actions or len(set(header.actions)) != len(header.actions):
+        raise UserInputError(f"{path}:1: the header needs stage lines and distinct actions; the data file is damaged")
+
+
+def _decision_problem(header: DataHeader, row: DecisionRow) -> str | None:
+    """What in a decision row disagrees with its header or itself (examples and training rely on
+    every one of these), or None."""
+    if row.stage not in header.stage_lines:
+        return f"unknown stage {row.stage!r}"
+    if not row.candidates or len(set(row.candidates)) != len(row.candidates):
+        return "candidates missing or repeated"
+    unknown = [c for c in row.candidates if c not in header.manuals]
+    if unknown:
+        return f"candidate {unknown[0]!r} has no manual in the header"
+    if row.choice not in row.candidates:
+        return f"choice {row.choice!r} is not a candidate"
+    if row.previews and len(row.previews) != len(row.candidates):
+        return "previews do not match the candidates"
+    if row.action not in header.actions:
+        return f"action {row.action!r} is not one of the header's actions"
+    return None
 
 
 def read_data(path: str | Path) -> tuple[DataHeader, list[DecisionRow], list[EpisodeRow]]:
     """Header, decisions of complete episodes, and episode rows; clear errors for bad files."""
     path = Path(path)
-    if not path.is_file():
+    if not path.exists():
         raise UserInputError(f"data file not found: {path}; create it with `logicdistill data`")
     raw = _read_lines(path)
+    if not raw:
+        raise UserInputError(f"{path} is empty")
+    where = f"{path}:1"
     try:
-        header = DataHeader.model_validate(raw[0]) if raw else None
-        if header is None:
-            raise UserInputError(f"{path} is empty")
+        header = DataHeader.model_validate(raw[0][1])
+        _check_header(path, header)
         pending: list[DecisionRow] = []
         decisions, episodes = [], []
-        for i, item in enumerate(raw[1:], start=2):
+        for i, item in raw[1:]:
+            where = f"{path}:{i}"
             kind = item.get("kind") if isinstance(item, dict) else None
             if kind == "decision":
                 pending.append(DecisionRow.model_validate(item))
+                problem = _decision_problem(header, pending[-1])
+                if problem:
+                    raise UserInputError(f"{where}: {problem}; the data file is damaged")
             elif kind == "episode":
                 episodes.append(EpisodeRow.model_validate(item))
                 decisions += pending
                 pending = []
             else:
-                raise UserInputError(f"{path}:{i}: unknown row kind {kind!r}")
+                raise UserInputError(f"{where}: unknown row kind {kind!r}")
     except ValidationError as exc:
-        raise UserInputError(f"{path} is not a {FORMAT} file: {exc.errors()[0]['msg']} "
-                             f"at {exc.errors()[0]['loc']}") from None
+        first = exc.errors()[0]
+        what = f"{path} is not a {FORMAT} file" if where.endswith(":1") else f"{where}: not a {FORMAT} row"
+        raise UserInputError(f"{what}: {first['msg']} at {'.'.join(map(str, first['loc'])) or 'the top'}") from None
     return header, decisions, episodes
 
 

@@ -34,14 +34,22 @@ class Example:
     source: DecisionRow | None = None  # the decision an ld example was made from
 
 
+def example_rows(header: DataHeader, rows: list[DecisionRow], mode: Mode) -> list[DecisionRow]:
+    """The rows that ``make_examples`` turns into examples: ``ld`` skips forced decisions, ``kd``
+    takes each unit's step once (at the first stage). Cheap, so data is checked before a model loads."""
+    if mode == "ld":
+        return [r for r in rows if not r.forced]
+    first = next(iter(header.stage_lines))
+    return [r for r in rows if r.stage == first]
+
+
 def make_examples(header: DataHeader, rows: list[DecisionRow], tokenizer, mode: Mode) -> list[Example]:
     if mode == "ld":
-        return [ld_example(header, r, tokenizer) for r in rows if not r.forced]
-    first = next(iter(header.stage_lines))
+        return [ld_example(header, r, tokenizer) for r in example_rows(header, rows, mode)]
     return [
         Example(prompt=action_prompt(tokenizer, header.instruction, r.state_text, header.actions),
                 candidates=header.actions, answer=r.action, outcomes=header.actions)
-        for r in rows if r.stage == first
+        for r in example_rows(header, rows, mode)
     ]
 
 

@@ -14,6 +14,7 @@ import json
 import logging
 import shutil
 import time
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, replace
 from functools import partial
 from pathlib import Path
@@ -22,12 +23,13 @@ from typing import Any
 import numpy as np
 
 from logicdistill.distill.data import read_data
-from logicdistill.distill.examples import (Example, Mode, accuracy, distinct, draw, make_examples, sample,
-                                          with_drills)
+from logicdistill.distill.examples import (Example, Mode, accuracy, distinct, draw, example_rows, make_examples,
+                                          sample, with_drills)
 from logicdistill.distill.runs import RUN_FORMAT
 from logicdistill.errors import UserInputError
 from logicdistill.functions.base import atomic_write_text
 from logicdistill.tasks import get_task
+from logicdistill.userfiles import check_output_folder
 
 log = logging.getLogger(__name__)
 
@@ -123,22 +125,58 @@ def with_task_defaults(cfg: TrainConfig, task: str) -> TrainConfig:
                    learning_rate=defaults.learning_rate if cfg.learning_rate is None else cfg.learning_rate)
 
 
-def _prepare_run(out: Path, resume: bool) -> None:
+def _check_run_folder(out: Path, resume: bool) -> None:
+    """Refuse an unusable --out before anything loads or is written."""
+    if out.exists() and not out.is_dir():
+        raise UserInputError(f"run folder {out} is a file; pick another --out")
     if (out / "adapter").exists() and not resume:
         raise UserInputError(f"{out} already holds a trained run; pick another --out or pass --resume")
-    if resume and not out.exists():
+    if resume and not out.is_dir():
         raise UserInputError(f"cannot resume: run folder {out} does not exist")
+    check_output_folder(out, "run folder")
+
+
+def _check_trainable(data_path: str | Path, header, rows, mode: Mode) -> None:
+    """At least one training example, known from the rows alone (before the student loads)."""
+    if not example_rows(header, [r for r in rows if r.split == "train"], mode):
+        raise UserInputError(f"{data_path} has no training examples for mode {mode} (no usable decisions in "
+                             "its train split); generate more episodes with `logicdistill data`")
+
+
+@contextmanager
+def _run_folder(out: Path):
+    """Create ``out`` for a run; if the run fails before its first checkpoint, remove what it
+    wrote (the folder, or its contents where the folder was there and empty), so no half-written
+    run is left. A run that saved a checkpoint keeps it for ``--resume``; it has no config.json,
+    which marks it unfinished to every reader."""
+    existed = out.exists()
+    fresh = not existed or not any(out.iterdir())
     out.mkdir(parents=True, exist_ok=True)
+    try:
+        yield
+    except BaseException:
+        if fresh and not any((out / "checkpoints").glob("checkpoint-*")):
+            shutil.rmtree(out, ignore_errors=True)
+            if existed:
+                out.mkdir()
+        raise
 
 
 def train(data_path: str | Path, out: str | Path, cfg: TrainConfig, resume: bool = False) -> dict[str, Any]:
-    """Train a LoRA adapter on a data file; returns the metrics also written to ``metrics.json``."""
-    from logicdistill.student.model import load_student
-
+    """Train a LoRA adapter on a data file; returns the metrics also written to ``metrics.json``.
+    The data and ``out`` are checked before the student loads or anything is written."""
     out = Path(out)
     header, rows, _ = read_data(data_path)
-    _prepare_run(out, resume)
     cfg = with_task_defaults(cfg, header.task)
+    _check_trainable(data_path, header, rows, cfg.mode)
+    _check_run_folder(out, resume)
+    with _run_folder(out):
+        return _train_into(out, data_path, header, rows, cfg, resume)
+
+
+def _train_into(out: Path, data_path: str | Path, header, rows, cfg: TrainConfig, resume: bool) -> dict[str, Any]:
+    from logicdistill.student.model import load_student
+
     student = load_student(cfg.student)
     train_rows = distinct([r for r in rows if r.split == "train"], cfg.mode)  # the budget buys distinct decisions
     drawn = draw(make_examples(header, train_rows, student.tokenizer, cfg.mode), cfg.max_examples, cfg.balance, cfg.seed)

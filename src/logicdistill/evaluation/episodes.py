@@ -10,6 +10,7 @@ from typing import Any, Callable
 import numpy as np
 
 from logicdistill.agent.records import StepRecord
+from logicdistill.functions.runtime import get_runtime
 
 
 @dataclass
@@ -145,6 +146,7 @@ def summarise(results: list[EpisodeResult], agent: str, task: str, **extra: Any)
         "selector_ms_median": statistics.median(selector_ms) if selector_ms else None,
         "selector_calls_share": len(selector_ms) / len(stage_ms) if selector_ms else 0.0,
         "function_errors": sum(r.function_errors for r in results),
+        "sandbox": get_runtime().counts.as_dict(),  # untrusted functions' calls, failures, quarantines
         "function_choices": function_choices(sum((r.selected for r in results), Counter()),
                                              sum((r.forced for r in results), Counter())),
         "per_episode": [

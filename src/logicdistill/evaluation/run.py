@@ -40,37 +40,48 @@ def evaluate(agent_name: str, config: PursuitConfig, maps: list[str], episodes: 
     task = PursuitTask(config.emergency)
     env_for = lambda i: make_env(replace(config, map=maps[i % len(maps)]))  # noqa: E731
     agent = build_agent(agent_name, task, env_for(0), replace(options, seed=seed))
+    held = accuracy_data(agent_name, options, data, accuracy_examples)
     start = time.perf_counter()
     results = run_episodes(env_for, agent, [seed + i for i in range(episodes)], parallel, on_episode)
     wall = time.perf_counter() - start
     summary = summarise(results, agent_name, task.name, evader=config.evader, maps=maps, seed=seed,
                         retriever=options.retriever, top_k=options.top_k, parallel=parallel,
                         wall_seconds=wall, stage_decisions_per_s=sum(len(r.stage_ms) for r in results) / wall)
-    summary.update(selection_accuracy(agent_name, options, data, accuracy_examples))
+    summary.update(selection_accuracy(agent_name, options, held, accuracy_examples))
     summary["success_rate_by_map"] = {
         m: sum(r.success for r in results if r.map == m) / max(1, sum(r.map == m for r in results)) for m in maps
     }
     return summary
 
 
-def selection_accuracy(agent_name: str, options: AgentOptions, data: Path | None, limit: int) -> dict[str, Any]:
-    """Agreement with the teacher's choices on held-out (test-split) states, for selectors (none
-    with ``limit`` 0).
+def accuracy_data(agent_name: str, options: AgentOptions, data: Path | None, limit: int) -> tuple[Any, list] | None:
+    """The header and rows whose test split scores selection accuracy (``data``, else the run's),
+    or None where it is not measured: for selectors only, and not with ``limit`` 0. Read before
+    any game is played, so a bad data file fails at once, not after the evaluation."""
+    from logicdistill.distill.data import read_data
+    from logicdistill.distill.runs import read_run_config
+
+    if agent_name not in ("ld", "zero-shot-ld", "random") or limit < 1:
+        return None
+    if data is None and options.run is not None:
+        data = Path(read_run_config(options.run)["data"])
+    if data is None:
+        return None
+    header, rows, _ = read_data(data)
+    return header, rows
+
+
+def selection_accuracy(agent_name: str, options: AgentOptions, held: tuple[Any, list] | None,
+                       limit: int) -> dict[str, Any]:
+    """Agreement with the teacher's choices on held-out (test-split) states of ``held``
+    (``accuracy_data``; None: not measured).
 
     ``selection_accuracy`` counts the same function name; ``selection_accuracy_equivalent`` also
     counts a different function that returns the same result in that state.
     """
-    from logicdistill.distill.data import read_data
-    from logicdistill.distill.runs import read_run_config
-
-    none = {"selection_accuracy": None, "selection_accuracy_equivalent": None, "selection_examples": 0}
-    if agent_name not in ("ld", "zero-shot-ld", "random") or limit < 1:
-        return none
-    if data is None and options.run is not None:
-        data = Path(read_run_config(options.run)["data"])
-    if data is None:
-        return none
-    header, rows, _ = read_data(data)
+    if held is None:
+        return {"selection_accuracy": None, "selection_accuracy_equivalent": None, "selection_examples": 0}
+    header, rows = held
     if agent_name == "random":  # the exact expectation of a uniform choice
         rows = [r for r in rows if r.split == "test" and not r.forced]
         exact = float(np.mean([1 / len(r.candidates) for r in rows])) if rows else None

@@ -29,11 +29,12 @@ from logicdistill.tasks.twentyone.task import TwentyOneTask
 def evaluate_hands(agent_name: str, rules: str, env: str, hands: int, seed: int, options: AgentOptions,
                    data: Path | None = None, accuracy_examples: int = 300, plot: Path | None = None) -> dict[str, Any]:
     """The JSON summary of ``logicdistill eval --task twentyone``."""
-    from logicdistill.evaluation.run import selection_accuracy
+    from logicdistill.evaluation.run import accuracy_data, selection_accuracy
 
     rules = get_rules(rules).name
     task = TwentyOneTask(rules)
     agent = build_agent(agent_name, task, make_env(rules, env), replace(options, seed=seed))
+    held = accuracy_data(agent_name, options, data, accuracy_examples)
     start = time.perf_counter()
     decided = act_on_states(agent, [exact.decision_state(key, rules) for key in exact.DECISION_KEYS])
     tabulate_seconds = time.perf_counter() - start
@@ -69,7 +70,7 @@ def evaluate_hands(agent_name: str, rules: str, env: str, hands: int, seed: int,
         "retriever": options.retriever,
         "top_k": options.top_k,
     }
-    summary.update(selection_accuracy(agent_name, options, data, accuracy_examples))
+    summary.update(selection_accuracy(agent_name, options, held, accuracy_examples))
     if plot is not None:
         from logicdistill.tasks.twentyone.plots import plot_policy
 

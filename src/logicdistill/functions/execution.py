@@ -43,13 +43,18 @@ def restricted_globals() -> dict[str, Any]:
 
 def compile_function(spec: FunctionSpec) -> Callable[..., Any]:
     """Compile one function's source into a callable with restricted globals."""
+    return compile_source(spec.name, spec.source)
+
+
+def compile_source(name: str, source: str) -> Callable[..., Any]:
+    """The function ``name`` defined by ``source``, compiled with restricted globals."""
     namespace = restricted_globals()
     try:
-        code = compile(spec.source, f"<function {spec.name}>", "exec")
+        code = compile(source, f"<function {name}>", "exec")
         exec(code, namespace)  # noqa: S102 - restricted namespace, see module docstring
     except Exception as exc:  # the source is data: report, do not crash
-        raise UserInputError(f"function {spec.name!r} does not compile: {exc}") from None
-    fn = namespace.get(spec.name)
+        raise UserInputError(f"function {name!r} does not compile: {exc}") from None
+    fn = namespace.get(name)
     if not callable(fn):
-        raise UserInputError(f"source of {spec.name!r} does not define a function of that name")
+        raise UserInputError(f"source of {name!r} does not define a function of that name")
     return fn

@@ -37,9 +37,13 @@ class ChatRequest(BaseModel):
     n: Literal[1] = 1
     stream: Literal[False] = False
 
+    def stop_list(self) -> list[str]:
+        """The stop strings as given: one string or a list (what the server's limits count)."""
+        return [self.stop] if isinstance(self.stop, str) else list(self.stop or [])
+
     def stops(self) -> list[str]:
-        items = [self.stop] if isinstance(self.stop, str) else self.stop or []
-        return [s for s in items if s]
+        """The stop strings that can stop anything (an empty one cannot)."""
+        return [s for s in self.stop_list() if s]
 
     def token_limit(self) -> int | None:
         return self.max_completion_tokens or self.max_tokens

@@ -1,12 +1,28 @@
 """Function selection over HTTP, through the very prompt and scorer the LD agent uses in-process
-(``StudentSelector``), so a served student chooses exactly as a loaded one."""
+(``StudentSelector``), so a served student chooses exactly as a loaded one.
+
+As for chat, a request is planned (limits checked, prompt built and counted) outside the model
+lock and scored under it.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+from logicdistill.serve.limits import ServeLimits, check_candidates, require_fit
 from logicdistill.serve.schemas import SelectRequest
 from logicdistill.student.model import Student
-from logicdistill.student.prompts import Prompt, selection_prompt
+from logicdistill.student.prompts import Prompt, answer_texts, selection_prompt
 from logicdistill.student.scoring import score_candidates
+
+
+@dataclass
+class SelectPlan:
+    """A selection request within the limits, ready for the model."""
+
+    prompt: Prompt
+    names: list[str]  # the candidates, in the order given
+    prompt_tokens: int
 
 
 def select_prompt(student: Student, request: SelectRequest) -> Prompt:
@@ -16,10 +32,26 @@ def select_prompt(student: Student, request: SelectRequest) -> Prompt:
                             [(c.name, c.manual) for c in request.candidates], previews)
 
 
-def select(student: Student, request: SelectRequest) -> tuple[str, dict[str, float], int]:
-    """The chosen name, every candidate's probability (in the order given) and the prompt's tokens."""
+def plan_select(student: Student, request: SelectRequest, limits: ServeLimits) -> SelectPlan:
+    """Refuses (``APIError``) too many candidates before building the prompt, and a prompt that
+    with the candidates' answers would not fit the window. The scorer feeds the answers after the
+    prompt in one row (``scoring.py``), so their tokens all count: the bound on what it reads."""
+    check_candidates(len(request.candidates), limits)
     prompt = select_prompt(student, request)
     names = [c.name for c in request.candidates]
-    probs = score_candidates(student, [prompt], [names])[0]
-    n_prompt = sum(len(student.tokenizer(part, add_special_tokens=False).input_ids) for part in (prompt.head, prompt.tail))
-    return names[int(probs.argmax())], dict(zip(names, map(float, probs))), n_prompt
+    n_prompt = _count(student, prompt.head) + _count(student, prompt.tail)  # as the scorer tokenizes them
+    n_answers = sum(_count(student, text) for text in answer_texts(student.tokenizer, names))
+    require_fit(n_prompt + n_answers, limits.window(student),
+                f"{n_prompt} in the prompt and {n_answers} in the candidates' names", param=None)
+    return SelectPlan(prompt, names, n_prompt)
+
+
+def select(student: Student, plan: SelectPlan) -> tuple[str, dict[str, float]]:
+    """The chosen name and every candidate's probability (in the order given): the model work, to
+    run under the model lock."""
+    probs = score_candidates(student, [plan.prompt], [plan.names])[0]
+    return plan.names[int(probs.argmax())], dict(zip(plan.names, map(float, probs)))
+
+
+def _count(student: Student, text: str) -> int:
+    return len(student.tokenizer(text, add_special_tokens=False).input_ids)

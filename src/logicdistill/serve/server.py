@@ -6,6 +6,7 @@ import socket
 from pathlib import Path
 
 from logicdistill.errors import UserInputError
+from logicdistill.serve.limits import ServeLimits
 from logicdistill.student.model import DEFAULT_NAME, Student
 
 
@@ -34,9 +35,11 @@ def check_port(host: str, port: int) -> None:
                              "pick another --port or --host") from None
 
 
-def serve(student: Student, model_id: str, host: str, port: int, max_tokens: int) -> None:
+def serve(student: Student, model_id: str, host: str, port: int, max_tokens: int | None = None,
+          limits: ServeLimits | None = None) -> None:
+    """Serve until stopped; ``limits`` and ``max_tokens`` as ``create_app`` takes them."""
     import uvicorn
 
     from logicdistill.serve.app import create_app
 
-    uvicorn.run(create_app(student, model_id, max_tokens), host=host, port=port, log_level="info")
+    uvicorn.run(create_app(student, model_id, max_tokens, limits), host=host, port=port, log_level="info")

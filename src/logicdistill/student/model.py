@@ -123,6 +123,7 @@ def load_student(
     ``dtype``), which then reads prompt tails as fast as the base model would; the base weights
     stay loaded beside it to read prompt heads, as in training (``heads.py``).
     """
+    from safetensors import SafetensorError
     from transformers import AutoModelForCausalLM, AutoTokenizer
     from transformers.utils import logging as hf_logging
 
@@ -137,8 +138,8 @@ def load_student(
             source, attn_implementation="sdpa", dtype=torch.float32
         )
         tokenizer = AutoTokenizer.from_pretrained(source)
-    except (OSError, ValueError) as err:
-        reason = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+    except (OSError, ValueError, SafetensorError) as err:  # a missing id, or a folder with damaged files
+        reason = _first_line(err)
         hint = (
             f"its cached copy at {source} is damaged; delete that folder to rebuild it"
             if name_or_path is None
@@ -158,9 +159,21 @@ def load_student(
 
 def _with_adapter(model: torch.nn.Module, adapter: Path) -> torch.nn.Module:
     from peft import PeftModel
+    from safetensors import SafetensorError
 
     if not (adapter / "adapter_config.json").is_file():
         raise UserInputError(
             f"no LoRA adapter at {adapter} (expected adapter_config.json); train one first"
         )
-    return PeftModel.from_pretrained(model, str(adapter)).merge_and_unload()
+    try:
+        return PeftModel.from_pretrained(model, str(adapter)).merge_and_unload()
+    except (OSError, ValueError, TypeError, KeyError, RuntimeError, SafetensorError) as err:
+        # a damaged or foreign adapter (bad config values, tensors of another model's shapes): the
+        # run folder is user input, so this is one line, not a traceback
+        raise UserInputError(f"cannot load the LoRA adapter at {adapter}: {_first_line(err)}") from None
+
+
+def _first_line(err: Exception) -> str:
+    """A library error's gist for a one-line message (their texts run to many lines)."""
+    text = str(err).strip()
+    return text.splitlines()[0] if text else type(err).__name__

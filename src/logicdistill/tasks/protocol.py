@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from typing import Any, Protocol
 
 from logicdistill.functions import FunctionBase, Stage
@@ -25,7 +26,24 @@ class Task(Protocol):
         """The deciding agents in this state (pursuers; the single player)."""
 
     def function_view(self, state: Any, unit: int, plan: dict[int, dict], previous: dict) -> Any:
-        """The object a function receives as ``state``."""
+        """The object a function receives as ``state``, in the main process (trusted functions)."""
+
+    def snapshot(self, state: Any, unit: int, plan: dict[int, dict], previous: dict) -> Any:
+        """Everything ``function_view`` reads, as plain data (``functions.plain``: None, bool, int,
+        float, str, and lists, tuples, dicts and sets of them): what crosses into a sandbox worker
+        for an untrusted function."""
+
+    @staticmethod
+    def view_from_snapshot(snapshot: Any) -> Any:
+        """The view ``function_view`` would give, rebuilt from ``snapshot`` inside a sandbox worker.
+        It runs confined: it may compute (and cache) but cannot open files or start anything, so
+        import what it needs at the top of the task's module."""
+
+    def snapshot_context(self, state: Any) -> Hashable | None:
+        """A key for the part of ``state``'s snapshot whose preparation in ``view_from_snapshot`` is
+        slow (pursuit: the map, whose distances are computed once), or None if nothing is. A worker
+        prepares each new context once, outside any function's time limit, and
+        ``view_from_snapshot`` must keep the 8 most recently used prepared."""
 
     def state_text(self, state: Any, unit: int, results: dict[str, Any]) -> str:
         """Compact, deterministic text of the state (and earlier stages' results) for models."""

@@ -17,8 +17,10 @@ from pydantic import BaseModel, ValidationError
 
 from logicdistill.errors import UserInputError
 from logicdistill.functions.base import atomic_write_text
+from logicdistill.userfiles import MiB, read_user_text
 
 FORMAT = "logicdistill-teacher-exchange/1"
+MAX_EXCHANGE_BYTES = 16 * MiB  # a request with its prompt and a reply: tens of KiB
 
 
 class Reply(BaseModel):
@@ -51,10 +53,13 @@ class ExchangeStore:
         path = self.path(key)
         if not path.is_file():
             return None
+        text = read_user_text(path, MAX_EXCHANGE_BYTES, "teacher exchange")
         try:
-            exchange = Exchange.model_validate_json(path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, ValidationError) as exc:
-            raise UserInputError(f"{path} is not a readable teacher exchange: {exc}") from None
+            exchange = Exchange.model_validate_json(text)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            raise UserInputError(f"{path} is not a readable teacher exchange: {first['msg']} at "
+                                 f"{'.'.join(map(str, first['loc'])) or 'the top'}") from None
         if exchange.format != FORMAT or exchange.key != key:
             raise UserInputError(f"{path} does not hold a {FORMAT} exchange for key {key}")
         return exchange

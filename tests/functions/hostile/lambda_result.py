@@ -1,5 +1,5 @@
 # Attempts returning a function instead of a move.
-# expect: move must be one of
+# expect: returned a function, which is not plain data
 STAGE = "move"
 
 

@@ -26,7 +26,7 @@ STATES = [exact.decision_state(k) for k in exact.DECISION_KEYS]
 def run(name, state, *args):
     """One function's checked result, as the decision loop gets it."""
     stage = ESTIMATE if BASE.get(name).stage == "estimate" else DECIDE
-    return TASK.check_result(stage, BASE.compiled[name](TASK.function_view(state, 0, {}, {}), *args), state, 0)
+    return TASK.check_result(stage, compile_function(BASE.get(name))(TASK.function_view(state, 0, {}, {}), *args), state, 0)
 
 
 def pipeline_policy(estimate: str, decide: str) -> exact.Policy:

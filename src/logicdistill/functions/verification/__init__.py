@@ -1,13 +1,12 @@
 """Untrusted (LLM- or human-written) functions are verified before they join a base: static checks
 on the syntax tree, then dynamic checks on sample decisions from the real game in a separate,
-resource-limited process. See ``verify.Verifier`` and ``admit.add_source``."""
+confined worker process (``functions.sandbox``). See ``verify.Verifier`` and ``admit.add_source``."""
 
 from logicdistill.functions.verification.admit import RejectedError, add_source, merge
 from logicdistill.functions.verification.samples import Sample, SampleSet, task_samples
-from logicdistill.functions.verification.sandbox import Limits, Sandbox, SandboxError
-from logicdistill.functions.verification.verify import Report, Verdict, Verifier
+from logicdistill.functions.verification.verify import Limits, Report, Verdict, Verifier
 
 __all__ = [
-    "Limits", "RejectedError", "Report", "Sample", "SampleSet", "Sandbox", "SandboxError", "Verdict", "Verifier",
+    "Limits", "RejectedError", "Report", "Sample", "SampleSet", "Verdict", "Verifier",
     "add_source", "merge", "task_samples",
 ]

@@ -9,8 +9,7 @@ from logicdistill.errors import UserInputError
 from logicdistill.functions.base import FunctionBase, load_base, save_base
 from logicdistill.functions.check import check_function_base
 from logicdistill.functions.spec import FunctionSpec, Provenance
-from logicdistill.functions.verification.sandbox import Limits
-from logicdistill.functions.verification.verify import Report, Verifier
+from logicdistill.functions.verification.verify import Limits, Report, Verifier
 from logicdistill.tasks.protocol import Task
 
 

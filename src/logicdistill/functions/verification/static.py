@@ -20,12 +20,14 @@ from importlib import import_module
 
 from logicdistill.errors import UserInputError
 from logicdistill.functions.execution import ALLOWED_MODULES, SAFE_BUILTINS
+from logicdistill.functions.hygiene import MAX_MANUAL_CHARS as MAX_MANUAL_CHARS  # re-exported: the cap's old home
+from logicdistill.functions.hygiene import manual_problems, name_problem
 from logicdistill.functions.source import parse_manual
 from logicdistill.functions.spec import Manual, Stage
 
 MAX_SOURCE_CHARS = 20_000  # per function: a base function is a few lines
 MAX_FILE_CHARS = 100_000
-MAX_MANUAL_CHARS = 1_500  # manuals go into every prompt and retrieval index
+MAX_FUNCTIONS_PER_FILE = 20  # a file is a handful of functions for one stage, not a base
 MAX_REASONS = 5
 
 # Global names a function may not use, with why (anything else outside SAFE_BUILTINS is undefined).
@@ -108,6 +110,9 @@ def parse_source(text: str, stages: dict[str, Stage], stage: str | None = None) 
     functions = [n for n in tree.body if isinstance(n, ast.FunctionDef)]
     if not functions:
         problems.append("no top-level function definition found")
+    elif len(functions) > MAX_FUNCTIONS_PER_FILE:
+        problems.append(f"the source defines {len(functions)} functions; at most {MAX_FUNCTIONS_PER_FILE} are "
+                        "accepted in one file")
     if problems:
         return Parsed(problems, [])
     return Parsed([], [_draft(node, text, stages[stage]) for node in functions])
@@ -143,8 +148,8 @@ def _draft(node: ast.FunctionDef, text: str, stage: Stage) -> Draft:
     params = [a.arg for a in node.args.args]
     draft = Draft(node.name, stage.name, source, f"({', '.join(params)})", None)
     reasons = draft.reasons
-    if node.name.startswith("_") or not node.name.isidentifier():
-        reasons.append(f"line {node.lineno}: function names may not start with '_'")
+    if (problem := name_problem(node.name)) is not None:
+        reasons.append(f"line {node.lineno}: {problem}")
     if len(source) > MAX_SOURCE_CHARS:
         reasons.append(f"the function is {len(source)} characters long; at most {MAX_SOURCE_CHARS} are accepted")
     reasons += _signature_problems(node, stage)
@@ -152,8 +157,8 @@ def _draft(node: ast.FunctionDef, text: str, stage: Stage) -> Draft:
         draft.manual = parse_manual(ast.get_docstring(node), node.name)
         if not draft.manual.what or not draft.manual.when:
             reasons.append("the manual needs both what the function does (before 'When:') and when to use it")
-        elif len(draft.manual.what) + len(draft.manual.when) > MAX_MANUAL_CHARS:
-            reasons.append(f"the manual is longer than {MAX_MANUAL_CHARS} characters")
+        else:
+            reasons += manual_problems(draft.manual)
     except UserInputError as exc:
         reasons.append(str(exc).replace(f"function {node.name!r} needs", "needs"))
     walker = _Walker(node.body[0].value if ast.get_docstring(node, clean=False) is not None else None)

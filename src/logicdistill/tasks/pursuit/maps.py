@@ -25,11 +25,17 @@ from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components, shortest_path
 
 from logicdistill.errors import UserInputError
+from logicdistill.userfiles import KiB, read_user_text
 
 Cell = tuple[int, int]
 MAP_CHARS = {"#", ".", "P", "E"}
 MOVES: dict[str, Cell] = {"stay": (0, 0), "up": (-1, 0), "down": (1, 0), "left": (0, -1), "right": (0, 1)}
 UNREACHABLE = 10_000
+# Every map's all-pairs distances are kept in memory (n free cells -> n^2 entries), in the main
+# process and in each sandbox worker, whose memory limit (512 MiB by default) must hold them: 80x80
+# takes about 2.5 s there, 101x101 runs out of it. Larger grids are refused.
+MAX_SIDE = 80
+MAX_MAP_BYTES = 256 * KiB  # an 80x80 map is 6.5 KiB; the rest is room for comments
 
 
 class MapError(UserInputError):
@@ -127,6 +133,8 @@ def parse_map(text: str, name: str = "map", source: str = "<memory>") -> GridMap
                 f"{source}:{lineno}:{col}: unexpected character {line[col - 1]!r}; "
                 "a map uses only '#' wall, '.' free, 'P' pursuer start, 'E' evader start"
             )
+        if len(line) > MAX_SIDE:
+            raise MapError(f"{source}:{lineno}: row is {len(line)} cells wide; maps are at most {MAX_SIDE} wide")
         if rows and len(line) != len(rows[0][1]):
             raise MapError(
                 f"{source}:{lineno}: row has width {len(line)}, but the first row "
@@ -135,6 +143,7 @@ def parse_map(text: str, name: str = "map", source: str = "<memory>") -> GridMap
         rows.append((lineno, line))
     if not rows:
         raise MapError(f"{source}: no map rows found (empty file or only comments)")
+    _check_size(len(rows), len(rows[0][1]), source)
     pursuers = tuple((r, c) for r, (_, line) in enumerate(rows) for c, ch in enumerate(line) if ch == "P")
     evaders = tuple((r, c) for r, (_, line) in enumerate(rows) for c, ch in enumerate(line) if ch == "E")
     clean = tuple(line.replace("P", ".").replace("E", ".") for _, line in rows)
@@ -151,14 +160,18 @@ def parse_map(text: str, name: str = "map", source: str = "<memory>") -> GridMap
     return grid
 
 
+def _check_size(height: int, width: int, source: str) -> None:
+    if height > MAX_SIDE or width > MAX_SIDE:
+        raise MapError(f"{source}: a map of {height}x{width} cells is too large; maps are at most "
+                       f"{MAX_SIDE}x{MAX_SIDE}")
+
+
 def load_map(path: str | Path) -> GridMap:
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise MapError(f"map file not found: {path}") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise MapError(f"cannot read map file {path}: {exc}") from None
+        text = read_user_text(path, MAX_MAP_BYTES, "map file")
+    except UserInputError as exc:
+        raise MapError(str(exc)) from None
     return parse_map(text, name=path.stem, source=str(path))
 
 
@@ -180,10 +193,14 @@ def resolve_map(spec: str) -> GridMap:
     if spec.startswith("generated:"):
         parts = spec.split(":")
         try:
+            if len(parts) > 3:
+                raise ValueError
             seed = int(parts[1])
             h, w = (int(x) for x in parts[2].lower().split("x")) if len(parts) > 2 else (15, 21)
         except (ValueError, IndexError):
             raise MapError(f"bad generated map spec {spec!r}; expected generated:SEED or generated:SEED:HxW") from None
+        if seed < 0:
+            raise MapError(f"bad generated map spec {spec!r}: the seed must not be negative")
         return generate_map(seed, height=h, width=w)
     if spec in bundled_map_names():
         return bundled_map(spec)
@@ -195,6 +212,7 @@ def generate_map(seed: int, height: int = 15, width: int = 21, wall_fraction: fl
     so the result is always connected (and has loops wherever obstacles leave gaps)."""
     if height < 5 or width < 5:
         raise MapError(f"generated maps need at least 5x5 cells, got {height}x{width}")
+    _check_size(height, width, f"generated:{seed}")
     rng = np.random.default_rng(seed)
     walls = np.zeros((height, width), dtype=bool)
     walls[0, :] = walls[-1, :] = walls[:, 0] = walls[:, -1] = True

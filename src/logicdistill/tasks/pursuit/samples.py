@@ -1,8 +1,10 @@
 """Pursuit states on which untrusted functions are verified: a few steps of seeded games on three
-bundled maps of different shapes (a loop, a maze, rooms), played by the task's always-valid
-fallback pipeline against greedy evaders, plus states with one evader already captured (a
-function that assumes every evader is still free fails there). Under an emergency rule the games
-are played under that rule, so a function is checked against it too."""
+bundled maps of different shapes (a loop, a maze, rooms), the largest bundled map and a generated
+map larger than any bundled one, played by the task's always-valid fallback pipeline against
+greedy evaders; the same states late in an episode (a function may misbehave only when few steps
+are left); and states with one evader already captured (a function that assumes every evader is
+still free fails there). Under an emergency rule the games are played under that rule, so a
+function is checked against it too."""
 
 from __future__ import annotations
 
@@ -13,17 +15,21 @@ import numpy as np
 
 from logicdistill.functions.verification.samples import Sample, SampleSet
 from logicdistill.tasks.pursuit.evaders import greedy_evader
-from logicdistill.tasks.pursuit.maps import MOVES, bundled_map, draw_starts
+from logicdistill.tasks.pursuit.maps import MOVES, draw_starts, resolve_map
 from logicdistill.tasks.pursuit.rules import PursuitState, closed_cells, step_state
 
-MAPS = (("ring", 1), ("maze", 2), ("rooms", 3))  # (bundled map, seed)
+MAPS = (("ring", 1), ("maze", 2), ("rooms", 3), ("corridors", 4), ("generated:5:41x41", 5))  # (map, seed)
 STEPS = (0, 5, 10)
+LATE_STEPS = (50, 98, 99)  # with the default limit of 100 steps: mid-game, the last two
 
 
 def verification_samples(task) -> SampleSet:
     samples = []
     for name, seed in MAPS:
         samples += _episode_samples(task, name, seed)
+    last = [sample for sample in samples if sample.label.endswith(f"step {STEPS[-1]}")]
+    samples += [Sample(f"{sample.label} as step {step}", replace(sample.state, step=step), sample.memory)
+                for sample in last for step in LATE_STEPS]
     for evader, sample in enumerate(samples[1:3]):  # one state per evader with that evader captured
         captured = tuple(i == evader for i in range(len(sample.state.evaders)))
         samples.append(Sample(f"{sample.label}, evader {evader} captured", replace(sample.state, captured=captured),
@@ -32,7 +38,7 @@ def verification_samples(task) -> SampleSet:
 
 
 def _episode_samples(task, name: str, seed: int) -> list[Sample]:
-    grid, rng, rule = bundled_map(name), np.random.default_rng(seed), task.emergency
+    grid, rng, rule = resolve_map(name), np.random.default_rng(seed), task.emergency
     pursuers, evaders = draw_starts(grid, 3, 2, rng, exclude=closed_cells(grid, rule))
     state = PursuitState(grid, pursuers, evaders, (False,) * len(evaders), rule=rule)
     memory: dict[int, dict[str, Any]] = {}

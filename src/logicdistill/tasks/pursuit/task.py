@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 from logicdistill.errors import FunctionError
 from logicdistill.functions import FunctionBase, Stage
 from logicdistill.functions.source import bundled_base
-from logicdistill.tasks.pursuit.maps import MOVES
+from logicdistill.tasks.pursuit.maps import MOVES, GridMap
 from logicdistill.tasks.pursuit.rules import EMERGENCY_RULES, PursuitState, emergency_rule, rule_violation
 from logicdistill.tasks.pursuit.view import PursuitView
 from logicdistill.tasks.pursuit.when import blocking_mate, chase_under_way, nearest_evader_index, trapped
@@ -55,6 +56,22 @@ class PursuitTask:
 
     def function_view(self, state: PursuitState, unit: int, plan: dict[int, dict], previous: dict) -> PursuitView:
         return PursuitView(state, unit, plan, previous)
+
+    def snapshot(self, state: PursuitState, unit: int, plan: dict[int, dict], previous: dict) -> dict[str, Any]:
+        """Everything ``function_view`` reads, as plain data: the map travels as its rows."""
+        return {"rows": state.grid.rows, "pursuers": state.pursuers, "evaders": state.evaders,
+                "captured": state.captured, "step": state.step, "max_steps": state.max_steps, "rule": state.rule,
+                "headings": state.headings, "unit": unit, "plan": plan, "previous": previous}
+
+    def snapshot_context(self, state: PursuitState) -> tuple[str, ...]:
+        return state.grid.rows  # a new map's distances take up to seconds: prepared once per worker
+
+    @staticmethod
+    def view_from_snapshot(snapshot: dict[str, Any]) -> PursuitView:
+        grid = _snapshot_grid(snapshot["rows"])
+        state = PursuitState(grid, snapshot["pursuers"], snapshot["evaders"], snapshot["captured"], snapshot["step"],
+                             snapshot["max_steps"], snapshot["rule"], snapshot["headings"])
+        return PursuitView(state, snapshot["unit"], snapshot["plan"], snapshot["previous"])
 
     def state_text(self, state: PursuitState, unit: int, results: dict[str, Any]) -> str:
         """Short lines, no coordinates: every token is latency for the student, and a small model
@@ -143,6 +160,15 @@ class PursuitTask:
         from logicdistill.tasks.pursuit.when import WhenDemonstrator
 
         return WhenDemonstrator() if kind == "when" else PursuitDemonstrator(self, base, env.evader_policy, horizon)
+
+
+@lru_cache(maxsize=16)
+def _snapshot_grid(rows: tuple[str, ...]) -> GridMap:
+    """One map per layout in a sandbox worker; its distances are computed here, while the view is
+    prepared, so that no function's time limit pays for them."""
+    grid = GridMap(name="snapshot", rows=rows)
+    grid.distances  # noqa: B018 - computed once, cached on the map
+    return grid
 
 
 def _evader_text(view: PursuitView, evader: int) -> str:

@@ -1,5 +1,5 @@
-"""21 Points states on which untrusted functions are verified: a spread of the 280 decision states
-(hard and soft hands, low and high sums, every dealer card), under the task's rule set."""
+"""21 Points states on which untrusted functions are verified: every one of the 280 decision states
+(a function that fails on one hand fails here), under the task's rule set."""
 
 from __future__ import annotations
 
@@ -9,11 +9,8 @@ from logicdistill.functions.verification.samples import Sample, SampleSet
 from logicdistill.tasks.twentyone.exact import DECISION_KEYS, decision_state
 from logicdistill.tasks.twentyone.rules import TwentyOneState, action_names, get_rules
 
-EVERY = 7  # 40 of the 280 states; the stride is prime to the 10 dealer cards, so all of them appear
-
-
 def verification_samples(task) -> SampleSet:
-    keys = DECISION_KEYS[::EVERY]
+    keys = DECISION_KEYS
     samples = tuple(
         Sample(f"hand {s} {'soft' if a else 'hard'}, dealer shows {d}", decision_state((s, d, a), task.rules), {})
         for s, d, a in keys

@@ -48,6 +48,18 @@ class TwentyOneTask:
     def function_view(self, state: TwentyOneState, unit: int, plan: dict[int, dict], previous: dict) -> TwentyOneView:
         return TwentyOneView(state)
 
+    def snapshot(self, state: TwentyOneState, unit: int, plan: dict[int, dict], previous: dict) -> dict[str, Any]:
+        """Everything ``function_view`` reads, as plain data."""
+        return {"player_sum": state.player_sum, "dealer_card": state.dealer_card, "usable_ace": state.usable_ace,
+                "rules": state.rules}
+
+    def snapshot_context(self, state: TwentyOneState) -> None:
+        return None  # every view is built at once
+
+    @staticmethod
+    def view_from_snapshot(snapshot: dict[str, Any]) -> TwentyOneView:
+        return TwentyOneView(TwentyOneState(**snapshot))
+
     def state_text(self, state: TwentyOneState, unit: int, results: dict[str, Any]) -> str:
         """E.g. ``hand 15 hard, dealer shows 10, busts 21%``, then ``stick on 17+`` on a second line
         once estimated: few tokens, and the first line is the same at every stage. The dealer's
