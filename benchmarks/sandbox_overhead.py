@@ -62,7 +62,7 @@ def call_us(runtime: FunctionRuntime, task: PursuitTask, state, calls: int) -> f
     times = []
     for _ in range(calls):
         start = time.perf_counter()
-        runtime.run(task, [spec], state, 0, {}, {}, ())
+        runtime.run(task, state, 0, {}, [(spec, {}, ())])
         times.append((time.perf_counter() - start) * 1e6)
     return statistics.median(times)
 

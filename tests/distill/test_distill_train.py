@@ -12,6 +12,7 @@ from logicdistill.distill.runs import load_run_student, read_run_config
 from logicdistill.distill.train import TrainConfig, fit
 from logicdistill.errors import UserInputError
 from logicdistill.student import load_student, score_candidates, selection_prompt
+from logicdistill.student.model import cpu_flags, resolve_precision
 
 pytestmark = pytest.mark.slow
 DOORS = ["left_door", "right_door", "back_door"]
@@ -44,9 +45,11 @@ def trained(tmp_path_factory):
     before = p_taught(student, examples)
     frozen = {n: p.detach().clone() for n, p in student.model.named_parameters()}
     cfg = TrainConfig(epochs=2, batch_size=4, learning_rate=5e-3, save_steps=1000)
-    metrics = fit(student, examples, examples[:3], cfg, out)
+    heard = []
+    metrics = fit(student, examples, examples[:3], cfg, out, on_precision=heard.append)
     student.model.eval()
-    return dict(out=out, student=student, examples=examples, before=before, frozen=frozen, metrics=metrics)
+    return dict(out=out, student=student, examples=examples, before=before, frozen=frozen, metrics=metrics,
+                heard=heard)
 
 
 def test_training_raises_the_probability_of_the_taught_choice(trained):
@@ -55,6 +58,18 @@ def test_training_raises_the_probability_of_the_taught_choice(trained):
     # 8 examples in 3 listing orders (3 heads): batches of 4 sharing a head are 3, 3 and 2 long
     assert trained["metrics"]["steps"] == 2 * 3 and trained["metrics"]["loss"]
     assert trained["metrics"]["validation"][-1]["val_exact"] == 1.0
+
+
+def test_training_precision_is_the_hardwares_and_is_reported(trained):
+    """bf16 autocast only where the CPU computes bf16 natively (this one does where it has
+    AVX512-BF16 or AMX); said once before training, and recorded with the metrics."""
+    native = bool({"avx512_bf16", "amx_bf16"} & cpu_flags())
+    expected = resolve_precision("auto", torch.device("cpu"))
+    assert expected.name == ("bfloat16" if native else "float32")
+    assert trained["heard"] == [expected]
+    assert trained["metrics"]["precision"] == expected.as_json()
+    assert json.loads((trained["out"] / "metrics.json").read_text())["precision"] == expected.as_json()
+    assert {p.dtype for p in trained["student"].model.parameters()} == {torch.float32}  # autocast, not a cast
 
 
 def test_only_lora_weights_change(trained):
@@ -100,12 +115,15 @@ def test_a_short_twentyone_run_learns_the_teachers_choice(tmp_path):
 
     data = generate_data(tmp_path / "hands.jsonl", 25, TwentyOneEpisodes(), options=AgentOptions(retriever="bm25"))
     # no drills: at 12 examples, a few made-up rules would be most of what it learns (drills: test_distill_drills)
+    # forced fp32: the run records the precision it used and why, whatever this CPU has
     cfg = TrainConfig(max_examples=12, val_examples=4, epochs=4, batch_size=4, save_steps=1000, drills=0.0,
-                      learning_rate=3e-3)
+                      learning_rate=3e-3, dtype="float32")
     metrics = train(data, tmp_path / "run", cfg)
     assert metrics["train_examples"] == 12 and metrics["validation"]
     config = read_run_config(tmp_path / "run")
     assert config["task"] == "twentyone" and config["train"]["mode"] == "ld"
+    assert config["train"]["dtype"] == "float32"
+    assert config["precision"] == {"dtype": "float32", "reason": "requested explicitly"} == metrics["precision"]
     header, rows, _ = read_data(data)
     student = load_run_student(tmp_path / "run", "ld", dtype="float32")
     untrained = load_student(device="cpu")

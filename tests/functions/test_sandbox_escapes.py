@@ -55,7 +55,7 @@ def sandbox():
 
 
 def run(sandbox: Sandbox, body: str):
-    return sandbox.call(TASK.snapshot(STATE, 0, {}, {}), [(spec(body), ())])[0]
+    return sandbox.call([TASK.snapshot(STATE, 0, {}, {})], [(spec(body), (), 0)])[0]
 
 
 def files(root) -> dict[str, bytes]:
@@ -155,7 +155,7 @@ def test_no_environment_and_no_inherited_descriptors(sandbox, tmp_path, monkeypa
         assert held.fileno() > 2
         box = Sandbox(task_reference(TASK))  # started now, with the secret in the parent's environment
         try:
-            outcome = box.call(TASK.snapshot(STATE, 0, {}, {}), [(spec('''
+            outcome = box.call([TASK.snapshot(STATE, 0, {}, {})], [(spec('''
 readable = []
 for fd in range(3, 256):
     try:
@@ -163,7 +163,7 @@ for fd in range(3, 256):
         readable.append(fd)
     except b["OSError"]:
         pass
-return [sorted(os.environ), readable]'''), ())])[0]
+return [sorted(os.environ), readable]'''), (), 0)])[0]
         finally:
             box.close()
     assert outcome.error is None

@@ -22,6 +22,34 @@ from logicdistill.retrieval import Query, Retriever
 from logicdistill.tasks.protocol import Task
 
 
+def execute_calls(
+    task: Task,
+    base: FunctionBase,
+    state: Any,
+    stage: Stage,
+    unit: int,
+    calls: list[tuple[str, dict[int, dict[str, Any]]]],
+    memory: dict[int, dict[str, Any]],
+) -> list[tuple[Any, str | None]]:
+    """Run functions of ``stage`` for one unit, each ``(name, plan)`` on that plan, in their tiers
+    (``functions.runtime``: the sandboxed ones in one exchange with their worker); each gives its
+    checked result, or the task's fallback and an error."""
+    jobs = [(base.get(name), plan, tuple(plan[unit][p] for p in stage.params[1:])) for name, plan in calls]
+    raw = get_runtime().run(task, state, unit, memory.get(unit, {}), jobs)
+    return [_checked(task, stage, state, unit, name, plan, value, error)
+            for (name, plan), (value, error) in zip(calls, raw)]
+
+
+def _checked(task: Task, stage: Stage, state: Any, unit: int, name: str, plan: dict[int, dict[str, Any]],
+             value: Any, error: str | None) -> tuple[Any, str | None]:
+    if error is None:
+        try:
+            return task.check_result(stage, value, state, unit), None
+        except Exception as exc:  # noqa: BLE001 - FunctionError, or a value the check itself chokes on
+            error = str(exc) if isinstance(exc, FunctionError) else f"{type(exc).__name__}: {exc}"
+    return task.fallback(stage, state, unit, plan[unit]), f"{name}: {error}"
+
+
 def execute_functions(
     task: Task,
     base: FunctionBase,
@@ -32,20 +60,8 @@ def execute_functions(
     plan: dict[int, dict[str, Any]],
     memory: dict[int, dict[str, Any]],
 ) -> dict[str, tuple[Any, str | None]]:
-    """Run several functions of ``stage`` for one unit on the same inputs (in their tiers: see
-    ``functions.runtime``); each gives its checked result, or the task's fallback and an error."""
-    args = tuple(plan[unit][p] for p in stage.params[1:])
-    raw = get_runtime().run(task, [base.get(n) for n in names], state, unit, plan, memory.get(unit, {}), args)
-    out = {}
-    for name, (value, error) in zip(names, raw):
-        if error is None:
-            try:
-                out[name] = task.check_result(stage, value, state, unit), None
-                continue
-            except Exception as exc:  # noqa: BLE001 - FunctionError, or a value the check itself chokes on
-                error = str(exc) if isinstance(exc, FunctionError) else f"{type(exc).__name__}: {exc}"
-        out[name] = task.fallback(stage, state, unit, plan[unit]), f"{name}: {error}"
-    return out
+    """Several functions of ``stage`` for one unit on the same plan: name -> (result, error)."""
+    return dict(zip(names, execute_calls(task, base, state, stage, unit, [(n, plan) for n in names], memory)))
 
 
 def execute_stage(
@@ -59,7 +75,7 @@ def execute_stage(
     memory: dict[int, dict[str, Any]],
 ) -> tuple[Any, str | None]:
     """Run one function for one unit; a failing function yields the task's fallback and an error."""
-    return execute_functions(task, base, state, stage, unit, [name], plan, memory)[name]
+    return execute_calls(task, base, state, stage, unit, [(name, plan)], memory)[0]
 
 
 def run_pipelines(
@@ -98,10 +114,28 @@ def run_later_defaults(
 ) -> dict[str, Any]:
     """The unit's results this step if ``stage`` returned ``result`` and every later stage ran its
     default: what a choice at ``stage`` leads to before any later choice is made."""
-    plan = {**plan, unit: {**plan.get(unit, {}), stage.result: result}}
+    return run_later_defaults_many(task, base, state, stage, unit, [result], plan, memory, defaults)[0]
+
+
+def run_later_defaults_many(
+    task: Task,
+    base: FunctionBase,
+    state: Any,
+    stage: Stage,
+    unit: int,
+    results: list[Any],
+    plan: dict[int, dict[str, Any]],
+    memory: dict[int, dict[str, Any]],
+    defaults: dict[str, str],
+) -> list[dict[str, Any]]:
+    """``run_later_defaults`` for several results at once, stage by stage, so each later stage's
+    default runs for all of them in one exchange with the sandbox."""
+    plans = [{**plan, unit: {**plan.get(unit, {}), stage.result: result}} for result in results]
     for s in task.stages[task.stages.index(stage) + 1:]:
-        plan[unit][s.result], _ = execute_stage(task, base, state, s, unit, defaults[s.name], plan, memory)
-    return plan[unit]
+        outcomes = execute_calls(task, base, state, s, unit, [(defaults[s.name], p) for p in plans], memory)
+        for p, (value, _) in zip(plans, outcomes):
+            p[unit][s.result] = value
+    return [p[unit] for p in plans]
 
 
 def stage_line(stage: Stage) -> str:
@@ -189,7 +223,7 @@ class LDAgent:
         retrieve_ms = (time.perf_counter() - t0) * 1000 / len(slots)
         previews = [self._previews(stage, w, u, [n for n, _ in h]) for (w, u), h in zip(slots, hits)]
         offered = [[n for n, _ in h if previews[i][n][1] is None] or [n for n, _ in h] for i, h in enumerate(hits)]
-        acts = [{n: self._lookahead(stage, w, u, previews[i][n][0]) for n in offered[i]}
+        acts = [dict(zip(offered[i], self._lookahead(stage, w, u, [previews[i][n][0] for n in offered[i]])))
                 for i, (w, u) in enumerate(slots)]
         shown = [{n: self.task.result_text(stage, previews[i][n][0], w.state, u, w.plan[u],
                                         w.memory.results.get(u, {})) for n in offered[i]}
@@ -236,14 +270,14 @@ class LDAgent:
         failed."""
         return execute_functions(self.task, self.base, work.state, stage, unit, names, work.plan, work.memory.results)
 
-    def _lookahead(self, stage: Stage, work: _StepWork, unit: int, result: Any) -> Any:
-        """The unit's final result this step if ``stage`` returned ``result`` and every later stage
-        ran its default. Candidates that all lead to the same one cannot change what the unit does
-        now (two goals reached by the same first move, two totals that both say hit), so the
-        selector, the costly model, is not asked: the stage is decided again next step anyway."""
-        results = run_later_defaults(self.task, self.base, work.state, stage, unit, result, work.plan,
-                                     work.memory.results, self.defaults)
-        return results[self.task.stages[-1].result]
+    def _lookahead(self, stage: Stage, work: _StepWork, unit: int, results: list[Any]) -> list[Any]:
+        """The unit's final result this step for each of ``results`` at ``stage`` if every later
+        stage ran its default. Candidates that all lead to the same one cannot change what the
+        unit does now (two goals reached by the same first move, two totals that both say hit), so
+        the selector, the costly model, is not asked: the stage is decided again next step anyway."""
+        final = self.task.stages[-1].result
+        return [r[final] for r in run_later_defaults_many(self.task, self.base, work.state, stage, unit, results,
+                                                          work.plan, work.memory.results, self.defaults)]
 
 
 def act_on_states(agent: Any, states: list[Any]) -> list[tuple[Any, StepRecord]]:

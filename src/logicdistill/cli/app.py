@@ -350,6 +350,9 @@ def data(
     term.print(f"data: {out} ({episodes} episodes of {task}; {held})")
 
 
+_TRAIN = {f.name: f for f in fields(TrainConfig)}
+
+
 @app.command()
 def train(
     data: Annotated[Path, typer.Option(help="Distillation data from `logicdistill data`.")],
@@ -371,10 +374,13 @@ def train(
         help="Peak learning rate of the LoRA weights. Default: the task's (pursuit 5e-4, 21 Points 1e-3).")
     ] = TrainConfig.learning_rate,
     seed: Seed = 0,
+    dtype: Annotated[str, typer.Option(help=f"Training {_TRAIN['dtype'].metadata['help']}.")
+                     ] = _TRAIN["dtype"].default,
     resume: Annotated[bool, typer.Option(help="Continue an interrupted run from its last checkpoint.")] = False,
 ) -> None:
     """LoRA-fine-tune the student on distillation data."""
     from logicdistill.distill.train import train as train_run
+    from logicdistill.student.model import DTYPES
 
     if mode not in ("ld", "kd"):
         raise UserInputError(f"--mode must be ld or kd, got {mode!r}")
@@ -386,9 +392,12 @@ def train(
         raise UserInputError(f"--max-examples must be at least 1, got {max_examples}")
     if learning_rate is not None and not 0 < learning_rate < math.inf:
         raise UserInputError(f"--learning-rate must be positive and finite, got {learning_rate}")
+    if dtype not in DTYPES:
+        raise UserInputError(f"--dtype must be one of {', '.join(DTYPES)}, got {dtype!r}")
     cfg = TrainConfig(mode=mode, student=student, max_examples=max_examples, balance=balance, drills=drills,
-                      epochs=epochs, batch_size=batch_size, learning_rate=learning_rate, seed=seed)
-    metrics = train_run(data, out, cfg, resume=resume)
+                      epochs=epochs, batch_size=batch_size, learning_rate=learning_rate, seed=seed, dtype=dtype)
+    metrics = train_run(data, out, cfg, resume=resume,
+                        on_precision=lambda p: term.print(f"precision: {p.name} ({p.reason})", highlight=False))
     scored = ("" if metrics["val_accuracy"] is None else
               f", validation accuracy {metrics['val_accuracy']:.3f}, balanced over answers "
               f"{metrics['val_balanced_accuracy']:.3f}")

@@ -1,6 +1,7 @@
 """LoRA fine-tuning of the student on distillation data (``logicdistill train``).
 
-Built on ``transformers.Trainer`` so that checkpoints, ``--resume``, bf16 autocast and multi-GPU
+Built on ``transformers.Trainer`` so that checkpoints, ``--resume``, bf16 autocast (where the
+hardware computes bf16 natively: ``student.model.choose_precision``) and multi-GPU
 runs under ``accelerate launch`` come from a well-kept engine. The loss covers the answer tokens
 only, tokenized exactly as the scorer reads them, so what is trained is what is scored.
 
@@ -15,10 +16,11 @@ import logging
 import shutil
 import time
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, replace
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field, replace
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -30,6 +32,9 @@ from logicdistill.errors import UserInputError
 from logicdistill.functions.base import atomic_write_text
 from logicdistill.tasks import get_task
 from logicdistill.userfiles import check_output_folder
+
+if TYPE_CHECKING:
+    from logicdistill.student.model import Precision
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +59,9 @@ class TrainConfig:
     max_length: int = 640  # longer examples are skipped (and counted)
     save_steps: int = 25
     seed: int = 0
+    dtype: str = field(default="auto", metadata={
+        "help": "compute precision: auto (bf16 autocast where the hardware computes bf16 natively: CUDA with "
+                "bf16, CPUs with AVX512-BF16 or AMX; else fp32), float32 or bfloat16"})
 
 
 def lora_config(cfg: TrainConfig):
@@ -162,19 +170,22 @@ def _run_folder(out: Path):
         raise
 
 
-def train(data_path: str | Path, out: str | Path, cfg: TrainConfig, resume: bool = False) -> dict[str, Any]:
+def train(data_path: str | Path, out: str | Path, cfg: TrainConfig, resume: bool = False,
+          on_precision: Callable[[Precision], None] | None = None) -> dict[str, Any]:
     """Train a LoRA adapter on a data file; returns the metrics also written to ``metrics.json``.
-    The data and ``out`` are checked before the student loads or anything is written."""
+    The data and ``out`` are checked before the student loads or anything is written.
+    ``on_precision`` hears the compute precision chosen, once, before training starts."""
     out = Path(out)
     header, rows, _ = read_data(data_path)
     cfg = with_task_defaults(cfg, header.task)
     _check_trainable(data_path, header, rows, cfg.mode)
     _check_run_folder(out, resume)
     with _run_folder(out):
-        return _train_into(out, data_path, header, rows, cfg, resume)
+        return _train_into(out, data_path, header, rows, cfg, resume, on_precision)
 
 
-def _train_into(out: Path, data_path: str | Path, header, rows, cfg: TrainConfig, resume: bool) -> dict[str, Any]:
+def _train_into(out: Path, data_path: str | Path, header, rows, cfg: TrainConfig, resume: bool,
+                on_precision: Callable[[Precision], None] | None) -> dict[str, Any]:
     from logicdistill.student.model import load_student
 
     student = load_student(cfg.student)
@@ -186,23 +197,30 @@ def _train_into(out: Path, data_path: str | Path, header, rows, cfg: TrainConfig
                               cfg.val_examples, cfg.seed)}  # validation keeps the real frequencies
     if not examples["train"]:
         raise UserInputError(f"{data_path} has no training examples for mode {cfg.mode}; generate more episodes")
-    metrics = fit(student, examples["train"], examples["val"], cfg, out, resume)
+    metrics = fit(student, examples["train"], examples["val"], cfg, out, resume, on_precision)
     config = {"format": RUN_FORMAT, "data": str(Path(data_path).resolve()), "task": header.task,
               "retriever": header.retriever, "top_k": header.top_k, "base_fingerprint": header.base_fingerprint,
-              "train": asdict(cfg), "student_name": student.name}
+              "train": asdict(cfg), "student_name": student.name, "precision": metrics["precision"]}
     atomic_write_text(out / "config.json", json.dumps(config, indent=2) + "\n")
     return metrics
 
 
 def fit(student, train_ex: list[Example], val_ex: list[Example], cfg: TrainConfig, out: Path,
-        resume: bool = False) -> dict[str, Any]:
-    """LoRA SFT on prepared examples; saves ``adapter/``, ``metrics.json`` and the learning curve."""
+        resume: bool = False, on_precision: Callable[[Precision], None] | None = None) -> dict[str, Any]:
+    """LoRA SFT on prepared examples; saves ``adapter/``, ``metrics.json`` and the learning curve.
+    The weights keep the dtype they were loaded in (fp32 from ``train``); where ``cfg.dtype``
+    resolves to bf16 on the student's device, the steps run under bf16 autocast
+    (``metrics["precision"]`` says which precision, and why)."""
     import torch
     from peft import get_peft_model
     from transformers import TrainerCallback, TrainingArguments, set_seed
 
-    from logicdistill.student.model import Student
+    from logicdistill.student.model import Student, resolve_precision
 
+    precision = resolve_precision(cfg.dtype, student.device)
+    log.info("training precision: %s (%s)", precision.name, precision.reason)
+    if on_precision is not None:
+        on_precision(precision)
     tokenizer = student.tokenizer
     AnswerLossTrainer = _answer_loss_trainer()
     train_rows, skipped = tokenize(train_ex, tokenizer, cfg.max_length)
@@ -229,7 +247,7 @@ def fit(student, train_ex: list[Example], val_ex: list[Example], cfg: TrainConfi
 
         num_train_epochs=cfg.epochs, learning_rate=cfg.learning_rate, lr_scheduler_type="cosine",
         warmup_steps=min(5, len(batches) // 4), logging_steps=1, save_steps=cfg.save_steps,
-        save_total_limit=2, bf16=use_cpu or torch.cuda.is_available() and torch.cuda.is_bf16_supported(),
+        save_total_limit=2, bf16=precision.dtype == torch.bfloat16,
         use_cpu=use_cpu, report_to="none", seed=cfg.seed, dataloader_num_workers=0,
     )
     trainer = AnswerLossTrainer(model=model, args=args, train_dataset=batches, callbacks=[ValidationAccuracy()],
@@ -245,6 +263,7 @@ def fit(student, train_ex: list[Example], val_ex: list[Example], cfg: TrainConfi
         "loss": [{"step": h["step"], "loss": h["loss"]} for h in trainer.state.log_history if "loss" in h],
         "validation": history, "val_accuracy": history[-1]["val_exact"] if history else None,
         "val_balanced_accuracy": history[-1]["val_balanced"] if history else None,
+        "precision": precision.as_json(),
     }
     atomic_write_text(out / "metrics.json", json.dumps(metrics, indent=2) + "\n")
     plot_learning_curve(metrics, out / "learning_curve.png")

@@ -72,13 +72,14 @@ class FunctionRuntime:
             self._shipped[ref] = frozenset(function_key(f) for f in task.bundled_base().functions)
         return not self.isolate_all and function_key(spec) in self._shipped[ref]
 
-    def run(self, task: Any, specs: Sequence[FunctionSpec], state: Any, unit: int, plan: dict[int, dict],
-            previous: dict, args: tuple) -> list[Outcome]:
-        """Each function's raw value on this unit's view (not yet checked against its stage), or
-        its error; in the order of ``specs``."""
-        outcomes: list[Outcome | None] = [None] * len(specs)
+    def run(self, task: Any, state: Any, unit: int, previous: dict,
+            calls: Sequence[tuple[FunctionSpec, dict[int, dict], tuple]]) -> list[Outcome]:
+        """Each call ``(function, plan, args)``'s raw value on this unit's view of ``state`` with
+        that plan (not yet checked against its stage), or its error; in order. The sandboxed calls
+        go to the worker in one exchange."""
+        outcomes: list[Outcome | None] = [None] * len(calls)
         isolated = []
-        for i, spec in enumerate(specs):
+        for i, (spec, plan, args) in enumerate(calls):
             if self.trusted(task, spec):
                 outcomes[i] = self._run_here(task, spec, state, unit, plan, previous, args)
             elif (why := self._quarantine.get(function_key(spec))) is not None:
@@ -86,8 +87,8 @@ class FunctionRuntime:
             else:
                 isolated.append(i)
         if isolated:
-            for i, outcome in zip(isolated, self._run_isolated(task, [specs[i] for i in isolated], state, unit, plan,
-                                                               previous, args)):
+            for i, outcome in zip(isolated, self._run_isolated(task, state, unit, previous,
+                                                               [calls[i] for i in isolated])):
                 outcomes[i] = outcome
         return outcomes  # type: ignore[return-value]
 
@@ -101,16 +102,21 @@ class FunctionRuntime:
         except Exception as exc:  # noqa: BLE001 - a shipped function failing on an odd state: fall back
             return None, f"raised {type(exc).__name__}: {exc}"
 
-    def _run_isolated(self, task: Any, specs: list[FunctionSpec], state: Any, unit: int, plan: dict,
-                      previous: dict, args: tuple) -> list[Outcome]:
+    def _run_isolated(self, task: Any, state: Any, unit: int, previous: dict,
+                      calls: list[tuple[FunctionSpec, dict, tuple]]) -> list[Outcome]:
+        snapshots, index = [], {}  # one snapshot per distinct plan: calls on the same plan share it
+        for _, plan, _ in calls:
+            if id(plan) not in index:
+                index[id(plan)] = len(snapshots)
+                snapshots.append(task.snapshot(state, unit, plan, previous))
         sandbox = self._sandbox(task)
         restarts = sandbox.restarts
-        results = sandbox.call(task.snapshot(state, unit, plan, previous), [(spec, args) for spec in specs],
+        results = sandbox.call(snapshots, [(spec, args, index[id(plan)]) for spec, plan, args in calls],
                                task.snapshot_context(state))
-        self.counts.sandboxed_calls += len(specs)
+        self.counts.sandboxed_calls += len(calls)
         self.counts.worker_restarts += sandbox.restarts - restarts
         out = []
-        for spec, result in zip(specs, results):
+        for (spec, _, _), result in zip(calls, results):
             if result.error is not None:
                 self.counts.failures[_failure_kind(result.error, result.fatal)] += 1
             if result.fatal:

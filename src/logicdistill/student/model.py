@@ -8,10 +8,12 @@ plain copy under the cache and every later load reads that copy (< 1 s).
 from __future__ import annotations
 
 import copy
+import functools
 import importlib.util
 import os
 import shutil
 import tempfile
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -96,19 +98,79 @@ def resolve_device(device: str) -> torch.device:
     return torch.device("cpu")
 
 
-def resolve_dtype(dtype: str, device: torch.device) -> torch.dtype:
-    """``auto`` is bf16 where the hardware computes it natively (CUDA with bf16, CPUs with
-    AVX512-BF16 or AMX: 1.7x faster than fp32 for the 135M student on the reference CPU), else fp32.
-    Training runs under bf16 autocast, so a trained student is used to bf16 arithmetic."""
-    if dtype in ("float32", "bfloat16"):
-        return getattr(torch, dtype)
-    if dtype != "auto":
+DTYPES = ("auto", "float32", "bfloat16")
+BF16_CPU_FLAGS = {"avx512_bf16": "AVX512-BF16", "amx_bf16": "AMX-BF16"}  # /proc/cpuinfo flag -> name
+
+
+@dataclass(frozen=True)
+class Precision:
+    """The dtype the student computes in, and why it was chosen (recorded in a run's config)."""
+
+    dtype: torch.dtype
+    reason: str
+
+    @property
+    def name(self) -> str:
+        return str(self.dtype).removeprefix("torch.")
+
+    def as_json(self) -> dict[str, str]:
+        return {"dtype": self.name, "reason": self.reason}
+
+
+def choose_precision(dtype: str, device_type: str, cpu_flags: Collection[str] = frozenset(),
+                     cuda_bf16: bool = False) -> Precision:
+    """The compute precision for a requested ``dtype`` (auto, float32, bfloat16) on a device of
+    ``device_type`` (cpu, cuda, mps, ...), given the CPU's feature flags (as /proc/cpuinfo names
+    them) and whether the CUDA device supports bf16. A pure function of the hardware facts; the
+    facts themselves come from ``resolve_precision``.
+
+    ``auto`` is bf16 only where the hardware computes it natively: CUDA with bf16, CPUs with
+    AVX512-BF16 or AMX (1.7x faster than fp32 for the 135M student on the reference CPU); fp32
+    everywhere else, since emulated bf16 is far slower than fp32 (an AVX2-only CPU trained 16x
+    slower under bf16 autocast). Training makes the same choice, so a student trained under bf16
+    autocast is scored in bf16 on the same machine."""
+    if dtype not in DTYPES:
         raise UserInputError(f"unknown dtype {dtype!r}; choose auto, float32 or bfloat16")
-    if device.type == "cuda":
-        return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float32
-    if device.type == "cpu" and (torch.cpu._is_avx512_bf16_supported() or torch.cpu._is_amx_tile_supported()):
-        return torch.bfloat16
-    return torch.float32
+    native = [name for flag, name in BF16_CPU_FLAGS.items() if flag in cpu_flags]
+    if dtype != "auto":
+        emulated = dtype == "bfloat16" and device_type == "cpu" and not native
+        return Precision(getattr(torch, dtype), "requested explicitly" + (
+            "; this CPU has no AVX512-BF16/AMX, so bf16 is emulated (slow)" if emulated else ""))
+    if device_type == "cuda":
+        if cuda_bf16:
+            return Precision(torch.bfloat16, "CUDA device with bf16 support")
+        return Precision(torch.float32, "CUDA device without bf16 support")
+    if device_type == "cpu":
+        if native:
+            return Precision(torch.bfloat16, f"CPU with {' and '.join(native)}")
+        return Precision(torch.float32, "CPU without AVX512-BF16/AMX")
+    return Precision(torch.float32, f"no native bf16 known for {device_type} devices")
+
+
+@functools.cache
+def cpu_flags() -> frozenset[str]:
+    """The CPU's feature flags as /proc/cpuinfo names them; where there is no /proc/cpuinfo
+    (macOS, Windows), the bf16 ones that torch's own CPU probes find. (``torch.backends.cpu.
+    get_cpu_capability()`` names only the vector width, e.g. ``AVX512``, not bf16 support.)"""
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8", errors="replace") as f:
+            for line in f:
+                key, _, value = line.partition(":")
+                if key.strip() == "flags":
+                    return frozenset(value.split())
+    except OSError:
+        pass
+    probes = {"avx512_bf16": "_is_avx512_bf16_supported", "amx_bf16": "_is_amx_tile_supported"}
+    return frozenset(flag for flag, probe in probes.items() if getattr(torch.cpu, probe, lambda: False)())
+
+
+def resolve_precision(dtype: str, device: torch.device) -> Precision:
+    """The precision the student computes in on ``device``, for inference (``load_student``) and
+    training (``distill.train``) alike: ``choose_precision`` on this machine's hardware."""
+    return choose_precision(
+        dtype, device.type, cpu_flags() if device.type == "cpu" else frozenset(),
+        cuda_bf16=device.type == "cuda" and torch.cuda.is_bf16_supported(),
+    )
 
 
 def load_student(
@@ -131,7 +193,7 @@ def load_student(
     source = str(default_student_dir()) if name_or_path is None else name_or_path
     name = DEFAULT_NAME if name_or_path is None else name_or_path
     target = resolve_device(device)
-    weights = resolve_dtype(dtype, target)
+    weights = resolve_precision(dtype, target).dtype
     try:
         # fp32: the reference precision; bf16 moved log-probabilities by ~0.2 (scoring.py)
         model = AutoModelForCausalLM.from_pretrained(

@@ -161,29 +161,29 @@ class Sandbox:
             self.worker.kill()
             self.worker = None
 
-    def call(self, snapshot: Any, calls: list[tuple[FunctionSpec, tuple]],
+    def call(self, snapshots: list[Any], calls: list[tuple[FunctionSpec, tuple, int]],
              context: Hashable | None = None) -> list[CallOutcome]:
-        """Run each ``(function, args)`` on a fresh view of ``snapshot``, in order. ``context``
-        names the part of the snapshot whose preparation is slow (``Task.snapshot_context``)."""
-        encoded = plain.encode(snapshot)
+        """Run each ``(function, args, i)`` on a fresh view of ``snapshots[i]``, in order, in one
+        exchange with the worker. ``context`` names the part the snapshots share whose preparation
+        is slow (``Task.snapshot_context``)."""
+        encoded = [plain.encode(snapshot) for snapshot in snapshots]
         outcomes: list[CallOutcome | None] = [None] * len(calls)
         pending = list(range(len(calls)))
         while pending:
             pending = self._round(encoded, context, calls, pending, outcomes)
         return outcomes  # type: ignore[return-value]
 
-    def _round(self, snapshot: Any, context: Hashable | None, calls: list[tuple[FunctionSpec, tuple]],
-               pending: list[int],
-               outcomes: list[CallOutcome | None]) -> list[int]:
+    def _round(self, snapshots: list[Any], context: Hashable | None, calls: list[tuple[FunctionSpec, tuple, int]],
+               pending: list[int], outcomes: list[CallOutcome | None]) -> list[int]:
         """Run ``pending`` calls on one worker until they are done or one of them kills it; the
         calls still to run."""
         worker = self._worker()
         pending = self._load(worker, calls, pending, outcomes)
         if not pending:
             return []
-        keys_args = [[function_key(calls[i][0]), plain.encode(list(calls[i][1]))] for i in pending]
+        jobs = [[function_key(calls[i][0]), plain.encode(list(calls[i][1])), calls[i][2]] for i in pending]
         prepare = context is not None and context not in worker.prepared
-        if not worker.send({"op": "call", "snapshot": snapshot, "prepare": prepare, "calls": keys_args}):
+        if not worker.send({"op": "call", "snapshots": snapshots, "prepare": prepare, "calls": jobs}):
             return self._fatal(pending, outcomes, worker.exit_reason())
         if prepare:
             ready = worker.receive(self.limits.prepare_s)

@@ -7,9 +7,10 @@ function's view from a snapshot) and the modules functions may import, confines 
 
 - ``{"op": "load", "key": K, "name": N, "source": S}`` compiles one function (restricted globals,
   kept as defence in depth) and answers ``{"ok": true}`` or ``{"error": ...}``;
-- ``{"op": "call", "snapshot": X, "prepare": P, "calls": [[K, ARGS], ...]}`` answers one
-  ``{"value": V}`` or ``{"error": ...}`` per call, in order. Every call gets a fresh view decoded
-  from the snapshot, as in the main process. With ``prepare`` it first builds one view and answers
+- ``{"op": "call", "snapshots": [X, ...], "prepare": P, "calls": [[K, ARGS, I], ...]}`` answers
+  one ``{"value": V}`` or ``{"error": ...}`` per call, in order, call ``[K, ARGS, I]`` running
+  function K on snapshot I. Every call gets a fresh view decoded from its snapshot, as in the main
+  process. The snapshots share one context (see below). With ``prepare`` it first builds one view and answers
   ``{"ready": true}``: the parent asks for that when the snapshot's context (a pursuit map) is new
   to this worker, so that the task's own slow preparation (the map's distances) is not charged to
   any function's time limit.
@@ -77,16 +78,16 @@ class Worker:
         reply({"ok": True})
 
     def call(self, message: dict[str, Any]) -> None:
-        snapshot = message["snapshot"]
+        snapshots = message["snapshots"]
         if message.get("prepare"):
             try:
-                self.view_factory(plain.decode(snapshot))
+                self.view_factory(plain.decode(snapshots[0]))
             except BaseException as exc:  # noqa: BLE001 - the parent names this a task bug
                 reply({"error": f"the task's view could not be built: {describe(exc, self.memory_mb)}"})
                 return
             reply({"ready": True})
-        for key, args in message["calls"]:
-            reply(self.run(key, snapshot, args))
+        for key, args, index in message["calls"]:
+            reply(self.run(key, snapshots[index], args))
 
     def run(self, key: str, snapshot: Any, args: Any) -> dict[str, Any]:
         """One call on a fresh view, decoded afresh: what one function does to its view, the next

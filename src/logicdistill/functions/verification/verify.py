@@ -159,7 +159,7 @@ class Verifier:
                     plan[u][stage.result] = task.fallback(stage, state, u, plan[u])
                     continue
                 args = tuple(plan[u][p] for p in stage.params[1:])
-                (value, error), = self.runtime.run(task, [runner], state, u, plan, sample.memory.get(u, {}), args)
+                (value, error), = self.runtime.run(task, state, u, sample.memory.get(u, {}), [(runner, plan, args)])
                 if error is not None:
                     return f"{who}{error}", u
                 try:
