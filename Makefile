@@ -1,4 +1,4 @@
-# Two commands do everything on a fresh machine: `make demo` and `make test`.
+# Two commands do everything on a fresh machine: `make demo` and `make test` (lint, format, suite).
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
@@ -22,7 +22,11 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(VENV)/bin/logicdistill demo
 
+# lint and format checks first: they take a second, the suite minutes
+LINTED := src tests examples benchmarks
 test: $(STAMP) chromium
+	$(VENV)/bin/ruff check $(LINTED)
+	$(VENV)/bin/ruff format --check $(LINTED)
 	$(PY) -m pytest -q
 
 # Debian's chromium: a test opens the demo's report in a real headless browser.

@@ -12,7 +12,7 @@ always-default (a stage's default is its first function in base order). Features
 knowing the task: every number in the state text keyed by its line, label and repeat ("P1 d8" after
 "P0 d11" is the second d on its line), every bare word as a flag, and per candidate slot (base
 order) its preview's numbers and words, whether it equals the default's preview, and which
-functions were merged into it (data written before session 9 has none). Balanced
+functions were merged into it (older data files, which do not record merges, have none). Balanced
 accuracy is the mean over the teacher's answers of per-answer accuracy, pooled over stages as
 ``logicdistill.distill.examples.accuracy`` does it; train accuracy shows over- or under-fitting.
 
@@ -38,8 +38,9 @@ from logicdistill.evaluation.run import write_json
 RESULTS = Path(__file__).parent / "results"
 NUMBER = re.compile(r"([A-Za-z]*) ?(\d+)(%?)")  # "d11", "terr38", "hand 15", "21%", "/100" of "0/100"
 WORD = re.compile(r"\b[A-Za-z]+\b")  # bare words: "soft", "ace", "UDLR", "left", "stick"
-MODEL = dict(learning_rate=0.05, max_iter=200, max_leaf_nodes=15, min_samples_leaf=10, class_weight="balanced",
-             random_state=0)
+MODEL = dict(
+    learning_rate=0.05, max_iter=200, max_leaf_nodes=15, min_samples_leaf=10, class_weight="balanced", random_state=0
+)
 
 
 def text_features(text: str, prefix: str) -> dict[str, float]:
@@ -73,8 +74,10 @@ def matrix(feats: list[dict[str, float]], keys: list[str]) -> np.ndarray:
 
 
 def scores(truth: list[str], chosen: list[str]) -> dict[str, float]:
-    return {"exact": float(np.mean([t == c for t, c in zip(truth, chosen)])),
-            "balanced": balanced_accuracy(truth, chosen)}
+    return {
+        "exact": float(np.mean([t == c for t, c in zip(truth, chosen)])),
+        "balanced": balanced_accuracy(truth, chosen),
+    }
 
 
 def predict(model: HistGradientBoostingClassifier, x: np.ndarray, rows: list[DecisionRow]) -> list[str]:
@@ -93,21 +96,30 @@ def evaluate(stage_rows: list[DecisionRow], order: list[str]) -> dict:
     keys = sorted({k for i in train for k in feats[i]})
     x, y = matrix(feats, keys), np.array([r.choice for r in stage_rows])
     model = HistGradientBoostingClassifier(**MODEL).fit(x[train], y[train])
-    answers = {split: {"truth": list(y[idx]), "always_default": [default] * len(idx),
-                       "classifier": predict(model, x[idx], [stage_rows[i] for i in idx])}
-               for split, idx in (("held", held), ("train", train))}
+    answers = {
+        split: {
+            "truth": list(y[idx]),
+            "always_default": [default] * len(idx),
+            "classifier": predict(model, x[idx], [stage_rows[i] for i in idx]),
+        }
+        for split, idx in (("held", held), ("train", train))
+    }
     return {"default": default, "features": len(keys), **answers}
 
 
 def summary(name: str, parts: list[dict]) -> dict:
     """Scores of the parts' answers pooled, and the classifier's recall per teacher's answer on val+test."""
+
     def pooled(split: str, key: str) -> list[str]:
         return [a for p in parts for a in p[split][key]]
 
     truth, chosen = pooled("held", "truth"), pooled("held", "classifier")
     row: dict = {"stage": name, "n": len(truth), "n_train": len(pooled("train", "truth"))}
-    for label, split, key in (("always_default", "held", "always_default"), ("classifier", "held", "classifier"),
-                              ("classifier_train", "train", "classifier")):
+    for label, split, key in (
+        ("always_default", "held", "always_default"),
+        ("classifier", "held", "classifier"),
+        ("classifier_train", "train", "classifier"),
+    ):
         row.update({f"{label}_{k}": v for k, v in scores(pooled(split, "truth"), pooled(split, key)).items()})
     row["answers"] = dict(Counter(truth).most_common())
     row["recall"] = {a: float(np.mean([c == a for t, c in zip(truth, chosen) if t == a])) for a in row["answers"]}
@@ -118,8 +130,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", type=Path, required=True, help="a data file from `logicdistill data`")
     parser.add_argument("--out", type=Path, help="default: benchmarks/results/label_predictability_<task>.json")
-    parser.add_argument("--hide-merged", action="store_true",
-                        help="leave out which functions were merged into each candidate: what the prompt shows")
+    parser.add_argument(
+        "--hide-merged",
+        action="store_true",
+        help="leave out which functions were merged into each candidate: what the prompt shows",
+    )
     args = parser.parse_args()
     start = time.perf_counter()
     header, rows, _ = read_data(args.data)
@@ -127,22 +142,42 @@ def main() -> None:
         rows = [r.model_copy(update={"merged": {}}) for r in rows]
     order = list(header.manuals)  # base order
     asked = [r for r in rows if not r.forced]
-    parts = {s: evaluate([r for r in asked if r.stage == s], order)
-             for s in header.stage_lines if any(r.stage == s for r in asked)}
+    parts = {
+        s: evaluate([r for r in asked if r.stage == s], order)
+        for s in header.stage_lines
+        if any(r.stage == s for r in asked)
+    }
     table = [summary(s, [p]) | {"default": p["default"], "features": p["features"]} for s, p in parts.items()]
     table.append(summary("pooled", list(parts.values())))
     out = args.out or RESULTS / f"label_predictability_{header.task}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     seconds = time.perf_counter() - start
-    write_json(out, {"task": header.task, "data": str(args.data), "merged_shown": not args.hide_merged, "model": MODEL,
-                     "seconds": seconds, "rows": table})
+    write_json(
+        out,
+        {
+            "task": header.task,
+            "data": str(args.data),
+            "merged_shown": not args.hide_merged,
+            "model": MODEL,
+            "seconds": seconds,
+            "rows": table,
+        },
+    )
     print(f"{header.task}: val+test, non-forced rows ({seconds:.1f} s)\n")
-    print("| stage | n (train) | default exact | default balanced | classifier exact | classifier balanced "
-          "| classifier train exact | classifier train balanced |\n" + "|---" * 8 + "|")
+    print(
+        "| stage | n (train) | default exact | default balanced | classifier exact | classifier balanced "
+        "| classifier train exact | classifier train balanced |\n" + "|---" * 8 + "|"
+    )
     for r in table:
-        print(f"| {r['stage']} | {r['n']} ({r['n_train']}) | " + " | ".join(
-            f"{r[f'{k}_{m}']:.3f}" for k in ("always_default", "classifier", "classifier_train")
-            for m in ("exact", "balanced")) + " |")
+        print(
+            f"| {r['stage']} | {r['n']} ({r['n_train']}) | "
+            + " | ".join(
+                f"{r[f'{k}_{m}']:.3f}"
+                for k in ("always_default", "classifier", "classifier_train")
+                for m in ("exact", "balanced")
+            )
+            + " |"
+        )
 
 
 if __name__ == "__main__":

@@ -37,9 +37,9 @@ def work(phase: str, args: argparse.Namespace) -> None:
     import transformers  # noqa: F401
 
     from logicdistill.distill.data import read_data
-    from logicdistill.distill.runs import load_run_student
     from logicdistill.distill.train import TrainConfig, held_out_accuracy, train
     from logicdistill.student import load_student
+    from logicdistill.student.runs import load_run_student
 
     if phase == "load":
         load_student()
@@ -59,8 +59,11 @@ def measure(phase: str, args: argparse.Namespace) -> dict:
 
     start = time.perf_counter()
     work(phase, args)
-    row = {"phase": phase, "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-           "seconds": time.perf_counter() - start}
+    row = {
+        "phase": phase,
+        "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "seconds": time.perf_counter() - start,
+    }
     if torch.cuda.is_available():
         row["cuda_peak_mib"] = torch.cuda.max_memory_allocated() / 2**20
     return row
@@ -79,8 +82,14 @@ def main() -> None:
         with ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn")) as pool:
             rows.append(pool.submit(measure, phase, args).result())
         print({k: round(v, 1) if isinstance(v, float) else v for k, v in rows[-1].items()}, flush=True)
-    report = {"data": str(args.data), "run": str(args.run) if args.run else None, "decisions": args.decisions,
-              "train_examples": args.train_examples, "machine": platform.machine(), "rows": rows}
+    report = {
+        "data": str(args.data),
+        "run": str(args.run) if args.run else None,
+        "decisions": args.decisions,
+        "train_examples": args.train_examples,
+        "machine": platform.machine(),
+        "rows": rows,
+    }
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "memory_peak.json").write_text(json.dumps(report, indent=2) + "\n")
     print("| phase | peak RSS (MiB) | seconds |\n|---|---|---|")

@@ -16,10 +16,15 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from logicdistill.agent.factory import AgentOptions
-from logicdistill.evaluation.run import benchmark_maps, evaluate
-from logicdistill.tasks.pursuit.env import PursuitConfig
+from logicdistill.evaluation.run import evaluate
+from logicdistill.games.pursuit.task import PursuitSettings, PursuitTask
 
 RESULTS = Path(__file__).parent / "results"
+
+
+def benchmark_maps() -> list[str]:
+    """The maps of the default pursuit task: every bundled map."""
+    return list(PursuitTask().variants)
 
 
 def single_threaded() -> None:
@@ -32,7 +37,8 @@ def single_threaded() -> None:
 def one(job: tuple[str, str, int, str, int]) -> dict:
     agent, map_name, episodes, evader, seed = job
     start = time.perf_counter()
-    summary = evaluate(agent, PursuitConfig(evader=evader), [map_name], episodes, seed, AgentOptions(seed=seed))
+    task = PursuitTask(PursuitSettings(evader=evader))
+    summary = evaluate(agent, task, episodes, seed, AgentOptions(seed=seed), variants=[map_name])
     summary["wall_s"] = time.perf_counter() - start
     print(f"  {agent:12} {map_name:10} success {summary['success_rate']:.0%} ({summary['wall_s']:.0f} s)", flush=True)
     return summary
@@ -58,26 +64,35 @@ def main() -> None:
         row["steps"] += run["mean_steps"] * run["episodes"]
         row["step_ms"].append(run["decision_ms_per_step_median"])
     report = {
-        "evader": args.evader, "episodes_per_map": args.episodes_per_map, "seed": args.seed, "maps": benchmark_maps(),
+        "evader": args.evader,
+        "episodes_per_map": args.episodes_per_map,
+        "seed": args.seed,
+        "maps": benchmark_maps(),
         "agents": {
-            a: {"success_rate": r["wins"] / r["episodes"], "mean_steps": r["steps"] / r["episodes"],
+            a: {
+                "success_rate": r["wins"] / r["episodes"],
+                "mean_steps": r["steps"] / r["episodes"],
                 "decision_ms_per_step_median_of_maps": sorted(r["step_ms"])[len(r["step_ms"]) // 2],
-                "success_rate_by_map": r["by_map"]}
+                "success_rate_by_map": r["by_map"],
+            }
             for a, r in table.items()
         },
     }
     if "teacher" in table and "greedy" in table:
-        report["teacher_minus_greedy_points"] = 100 * (report["agents"]["teacher"]["success_rate"]
-                                                       - report["agents"]["greedy"]["success_rate"])
+        report["teacher_minus_greedy_points"] = 100 * (
+            report["agents"]["teacher"]["success_rate"] - report["agents"]["greedy"]["success_rate"]
+        )
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "pursuit_agents.json").write_text(json.dumps(report, indent=2) + "\n")
     maps = benchmark_maps()
-    print(f"| agent | success | mean steps | ms/step | " + " | ".join(maps) + " |")
+    print("| agent | success | mean steps | ms/step | " + " | ".join(maps) + " |")
     print("|---" * (4 + len(maps)) + "|")
     for a, r in report["agents"].items():
         cells = " | ".join(f"{r['success_rate_by_map'][m]:.0%}" for m in maps)
-        print(f"| {a} | {r['success_rate']:.0%} | {r['mean_steps']:.1f} | "
-              f"{r['decision_ms_per_step_median_of_maps']:.1f} | {cells} |")
+        print(
+            f"| {a} | {r['success_rate']:.0%} | {r['mean_steps']:.1f} | "
+            f"{r['decision_ms_per_step_median_of_maps']:.1f} | {cells} |"
+        )
     if "teacher_minus_greedy_points" in report:
         print(f"teacher - greedy: {report['teacher_minus_greedy_points']:+.0f} points")
 

@@ -17,10 +17,9 @@ from pathlib import Path
 
 from logicdistill.agent.factory import AgentOptions
 from logicdistill.agent.loop import make_query
-from logicdistill.evaluation.run import benchmark_maps, play
+from logicdistill.evaluation.run import play
 from logicdistill.retrieval import make_retriever
 from logicdistill.tasks import get_task
-from logicdistill.tasks.pursuit.env import PursuitConfig
 
 RESULTS = Path(__file__).parent / "results"
 
@@ -28,13 +27,17 @@ RESULTS = Path(__file__).parent / "results"
 def teacher_decisions(episodes: int, seed: int) -> list[tuple]:
     """(query, stage, teacher's choice) for every stage decision of ``episodes`` games that
     needed a selection."""
-    task, maps, out = get_task("pursuit"), benchmark_maps(), []
+    task, out = get_task("pursuit"), []
+    maps = task.variants  # every bundled map
     stages = {s.name: s for s in task.stages}
     for i in range(episodes):
-        result = play("teacher", PursuitConfig(map=maps[i % len(maps)]), seed + i,
-                      AgentOptions(retriever="bm25", top_k=100))
-        out += [(make_query(task, stages[r.stage], r.state_text), r.stage, r.choice)
-                for step in result.trace for r in step.stages if not r.forced]  # forced: any choice is right
+        result = play("teacher", task, maps[i % len(maps)], seed + i, AgentOptions(retriever="bm25", top_k=100))
+        out += [
+            (make_query(task, stages[r.stage], r.state_text), r.stage, r.choice)
+            for step in result.trace
+            for r in step.stages
+            if not r.forced
+        ]  # forced: any choice is right
     return out
 
 
@@ -61,16 +64,24 @@ def main() -> None:
             "query_ms_median": statistics.median(latencies),
         }
     report["random_ranking_recall_at_k"] = {
-        k: statistics.mean(min(1.0, k / stage_size[d[1]]) for d in decisions) for k in range(1, 6)}
+        k: statistics.mean(min(1.0, k / stage_size[d[1]]) for d in decisions) for k in range(1, 6)
+    }
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "retrieval_recall.json").write_text(json.dumps(report, indent=2) + "\n")
     print(f"{len(decisions)} teacher stage decisions from {args.episodes} episodes; functions per stage {stage_size}")
     print("| retriever | " + " | ".join(f"R@{k}" for k in range(1, 6)) + " | ms/query |")
     print("|---" * 7 + "|")
     for kind, r in report["retrievers"].items():
-        print(f"| {kind} | " + " | ".join(f"{r['recall_at_k'][k]:.2f}" for k in range(1, 6))
-              + f" | {r['query_ms_median']:.1f} |")
-    print("| random ranking | " + " | ".join(f"{report['random_ranking_recall_at_k'][k]:.2f}" for k in range(1, 6)) + " | - |")
+        print(
+            f"| {kind} | "
+            + " | ".join(f"{r['recall_at_k'][k]:.2f}" for k in range(1, 6))
+            + f" | {r['query_ms_median']:.1f} |"
+        )
+    print(
+        "| random ranking | "
+        + " | ".join(f"{report['random_ranking_recall_at_k'][k]:.2f}" for k in range(1, 6))
+        + " | - |"
+    )
 
 
 if __name__ == "__main__":

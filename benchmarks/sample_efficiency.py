@@ -4,8 +4,10 @@ For every budget (--sizes, training examples drawn from the train split) and bot
 trained on the same data file, then scored on the data's test split at real frequencies: `ld`
 against the teacher's function choice, `kd` against the teacher's action (what each was trained to
 answer). At 21 Points each policy is also valued exactly over all 280 states (regret), which
-compares the two modes on the same scale; pursuit games are left to `distillation.py` (an
-evaluation takes tens of minutes here).
+compares the two modes on the same scale (``evaluate``, which plays --hands-played hands under the
+classic rules in our environment, then ``TwentyOneTask.policy_metrics``: exact regret and a Monte
+Carlo check whose hands it fixes at 20,000, where this script used to ask for 2,000); pursuit
+games are left to `distillation.py` (an evaluation takes tens of minutes here).
 
 Finished runs in --work are reused, so the script can be stopped and started again.
 
@@ -22,10 +24,10 @@ from pathlib import Path
 
 from logicdistill.agent.factory import AgentOptions
 from logicdistill.distill.data import read_data
-from logicdistill.distill.runs import load_run_student
 from logicdistill.distill.train import TrainConfig, held_out_accuracy, train
-from logicdistill.evaluation.run import write_json
-from logicdistill.evaluation.twentyone import evaluate_hands
+from logicdistill.evaluation.run import evaluate, write_json
+from logicdistill.games.twentyone.task import TwentyOneSettings, TwentyOneTask
+from logicdistill.student.runs import load_run_student
 
 RESULTS = Path(__file__).parent / "results"
 MODES = ("ld", "kd")
@@ -38,11 +40,26 @@ def measure(data: Path, run: Path, mode: str, size: int, task: str, args) -> dic
     metrics = json.loads((run / "metrics.json").read_text())
     header, rows, _ = read_data(data)
     acc = held_out_accuracy(load_run_student(run, mode), header, rows, mode, args.test_examples, args.seed)
-    row = {"mode": mode, "examples": size, "train_seconds": metrics["train_seconds"], "steps": metrics["steps"],
-           "test_accuracy": acc["exact"], "test_balanced_accuracy": acc["balanced"], "test_examples": acc["n"]}
+    row = {
+        "mode": mode,
+        "examples": size,
+        "train_seconds": metrics["train_seconds"],
+        "steps": metrics["steps"],
+        "test_accuracy": acc["exact"],
+        "test_balanced_accuracy": acc["balanced"],
+        "test_examples": acc["n"],
+    }
     if task == "twentyone":
-        summary = evaluate_hands(mode, "classic", "ours", 2000, 3000, AgentOptions(run=run, seed=3000),
-                                 accuracy_examples=0)
+        task21 = TwentyOneTask(TwentyOneSettings(rules="classic", env="ours"))
+        summary = evaluate(
+            mode,
+            task21,
+            args.hands_played,
+            3000,
+            AgentOptions(run=run, seed=3000),
+            accuracy_examples=0,
+            parallel=args.hands_played,
+        )
         row.update(regret=summary["regret"], policy_agreement=summary["policy_agreement"])
     return row
 
@@ -80,6 +97,12 @@ def main() -> None:
     parser.add_argument("--balance", type=float, default=TrainConfig.balance)
     parser.add_argument("--test-examples", type=int, default=300)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--hands-played",
+        type=int,
+        default=20,
+        help="21 Points hands each run plays (in lock step) before its policy is valued exactly",
+    )
     args = parser.parse_args()
     task = read_data(args.data)[0].task
     out = RESULTS / f"sample_efficiency_{task}.json"

@@ -29,15 +29,15 @@ from logicdistill.agent.loop import EpisodeMemory, LDAgent
 from logicdistill.agent.selectors import RandomSelector
 from logicdistill.functions import runtime as runtimes
 from logicdistill.functions.runtime import FunctionRuntime
+from logicdistill.games.pursuit.task import PursuitSettings, PursuitTask
 from logicdistill.retrieval.bm25 import BM25Retriever
-from logicdistill.tasks.pursuit.env import PursuitConfig, make_env
-from logicdistill.tasks.pursuit.task import PursuitTask
 
 RESULTS = Path(__file__).parent / "results"
 
 
-def game_states(task: PursuitTask, map_name: str, steps: int, seed: int) -> list:
-    env = make_env(PursuitConfig(map=map_name, max_steps=steps))
+def game_states(task: PursuitTask, map_name: str, seed: int) -> list:
+    """Every state of one game on ``map_name`` but the last (the task's max_steps bound it)."""
+    env = task.make_env(map_name)
     agent = LDAgent(task, task.bundled_base(), BM25Retriever(), RandomSelector(seed), top_k=5)
     state, _ = env.reset(seed=seed)
     states = [state]
@@ -79,9 +79,9 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=3)
     parser.add_argument("--calls", type=int, default=2000)
     args = parser.parse_args()
-    task = PursuitTask()
+    task = PursuitTask(PursuitSettings(max_steps=args.steps))
     here, isolated = FunctionRuntime(), FunctionRuntime(isolate_all=True)
-    states = game_states(task, args.map, args.steps, args.seed)
+    states = game_states(task, args.map, args.seed)
     agent = LDAgent(task, task.bundled_base(), BM25Retriever(), RandomSelector(args.seed), top_k=5)
     decide_ms(agent, states[0], isolated)  # start the worker and compile the functions: not measured
     in_process, sandboxed = [], []
@@ -90,13 +90,20 @@ def main() -> None:
         for out, runtime in pair if i % 2 else pair[::-1]:
             out.append(decide_ms(agent, state, runtime))
     result = {
-        "cpu": cpu_kind(), "map": args.map, "states": len(states),
-        "stage_decision_ms_median": {"in_process": statistics.median(in_process),
-                                     "sandboxed": statistics.median(sandboxed)},
+        "cpu": cpu_kind(),
+        "map": args.map,
+        "states": len(states),
+        "stage_decision_ms_median": {
+            "in_process": statistics.median(in_process),
+            "sandboxed": statistics.median(sandboxed),
+        },
         "overhead_ms_median": statistics.median(s - h for s, h in zip(sandboxed, in_process)),
-        "call_us_median": {"in_process": call_us(here, task, states[0], args.calls),
-                           "sandboxed": call_us(isolated, task, states[0], args.calls)},
-        "sandboxed_calls": isolated.counts.sandboxed_calls, "failures": dict(isolated.counts.failures),
+        "call_us_median": {
+            "in_process": call_us(here, task, states[0], args.calls),
+            "sandboxed": call_us(isolated, task, states[0], args.calls),
+        },
+        "sandboxed_calls": isolated.counts.sandboxed_calls,
+        "failures": dict(isolated.counts.failures),
     }
     isolated.close()
     print(json.dumps(result, indent=2))

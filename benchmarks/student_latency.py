@@ -28,14 +28,13 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from logicdistill.agent.episodes import run_episode
 from logicdistill.agent.factory import AgentOptions, build_agent
 from logicdistill.agent.selectors import SelectionRequest, Selector
-from logicdistill.evaluation.episodes import run_episode
+from logicdistill.agent.students import StudentSelector
+from logicdistill.games.pursuit.task import PursuitSettings, PursuitTask
 from logicdistill.student import load_student, score_candidates
-from logicdistill.student.agents import StudentSelector
 from logicdistill.student.prompts import Prompt
-from logicdistill.tasks import get_task
-from logicdistill.tasks.pursuit.env import PursuitConfig, make_env
 
 RESULTS = Path(__file__).parent / "results"
 
@@ -53,14 +52,13 @@ class Recording:
 
 def asked_decisions(n: int, student_selector: StudentSelector) -> list[tuple[Prompt, list[str]]]:
     """``n`` distinct asked decisions of When-teacher games on courtyard, in game order."""
-    task = get_task("pursuit")
-    config = PursuitConfig(map="courtyard", evader="smart")
-    agent = build_agent("teacher", task, make_env(config), AgentOptions(demonstrator="when"))
+    task = PursuitTask(PursuitSettings(evader="smart"))
+    agent = build_agent("teacher", task, task.make_env("courtyard"), AgentOptions(demonstrator="when"))
     agent.selector = recording = Recording(agent.selector)
     out: dict[tuple, tuple[Prompt, list[str]]] = {}
     seed = 3000
     while len(out) < n:
-        run_episode(make_env(config), agent, seed)
+        run_episode(task, task.make_env("courtyard"), agent, seed, variant="courtyard")
         for req in recording.requests:
             prompt, names = student_selector.prompt(req), [c.name for c in req.candidates]
             out.setdefault((prompt, tuple(names)), (prompt, names))
@@ -88,9 +86,7 @@ def timed(fn, reps: int, before=lambda: None) -> dict[str, float]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--reps", type=int, default=15)
     parser.add_argument("--threads", type=int, default=0, help="torch threads (0: its default)")
     parser.add_argument("--dtype", default="auto", help="student weights: auto, float32 or bfloat16")
@@ -100,7 +96,7 @@ def main() -> None:
     student = load_student(device="cpu", dtype=args.dtype)
     tok = student.tokenizer
     batch_reps = max(3, args.reps // 3)
-    decisions = asked_decisions(2 + args.reps + 12 * (batch_reps + 1), StudentSelector(student, get_task("pursuit")))
+    decisions = asked_decisions(2 + args.reps + 12 * (batch_reps + 1), StudentSelector(student, PursuitTask()))
     prompts, names = [p for p, _ in decisions], [n for _, n in decisions]
     tails = [len(tok(p.tail, add_special_tokens=False).input_ids) for p in prompts]
     heads = [len(tok(p.head, add_special_tokens=False).input_ids) for p in prompts]
@@ -126,7 +122,7 @@ def main() -> None:
     }
     start = 1 + args.reps
     for size in (6, 12):
-        r = timed(lambda i: score(start + i * size, size), batch_reps)
+        r = timed(lambda i, size=size: score(start + i * size, size), batch_reps)
         report[f"batch_{size}"] = {**r, "decisions_per_s": size * 1000 / r["median_ms"]}
     r = timed(lambda i: score(start + i * 12, 12), batch_reps, student.heads.clear)
     report["batch_12_cold"] = {**r, "decisions_per_s": 12 * 1000 / r["median_ms"]}
@@ -152,10 +148,11 @@ def main() -> None:
     for case in ("single_cold", "single_warm", "batch_6", "batch_12", "batch_12_cold"):
         r = report[case]
         rate = r.get("decisions_per_s", 1000 / r["median_ms"])
-        print(f"| {case} | {r['median_ms']:.0f} | {r['p95_ms']:.0f} | {r['cpu_median_ms']:.0f} "
-              f"| {rate:.1f} |")
-    print(f"vs fp32: max |p - p_fp32| = {report['max_abs_prob_diff_vs_fp32']:.1e}, same choice in "
-          f"{report['argmax_agreement_vs_fp32']:.0%} of 20 decisions; wrote {out}")
+        print(f"| {case} | {r['median_ms']:.0f} | {r['p95_ms']:.0f} | {r['cpu_median_ms']:.0f} | {rate:.1f} |")
+    print(
+        f"vs fp32: max |p - p_fp32| = {report['max_abs_prob_diff_vs_fp32']:.1e}, same choice in "
+        f"{report['argmax_agreement_vs_fp32']:.0%} of 20 decisions; wrote {out}"
+    )
 
 
 if __name__ == "__main__":

@@ -10,10 +10,9 @@ learning rate, a number of steps or a LoRA rank can be tried in minutes instead 
         --steps 120 --learning-rate 2e-3
 
 Writes benchmarks/results/target_stage_probe.json (or --out). The text is the data file's own:
-data written since session 15 reads ``trapped`` / ``chased`` as words, data written before reads
-the numbers text, so the README's comparison of the two (numbers against words at lr 2e-3) comes
-from one file of each kind. It was made with an earlier version of this script, which rewrote the
-older file's rows into the words text (the task writes the same words now).
+the task now writes ``trapped`` / ``chased`` as words; older data files read them as numbers, so
+the comparison of the two texts (numbers against words at lr 2e-3, docs/experiments.md) comes from
+one file of each kind.
 """
 
 from __future__ import annotations
@@ -36,9 +35,17 @@ RESULTS = Path(__file__).parent / "results"
 def probe(data: Path, steps: int, seed: int, learning_rate: float | None, lora_r: int) -> dict:
     header, rows, _ = read_data(data)
     rows = [r for r in rows if r.stage == "target"]
-    cfg = with_task_defaults(TrainConfig(max_examples=steps * TrainConfig.batch_size, drills=0.0, seed=seed,
-                                         learning_rate=learning_rate, lora_r=lora_r, lora_alpha=2 * lora_r),
-                             header.task)
+    cfg = with_task_defaults(
+        TrainConfig(
+            max_examples=steps * TrainConfig.batch_size,
+            drills=0.0,
+            seed=seed,
+            learning_rate=learning_rate,
+            lora_r=lora_r,
+            lora_alpha=2 * lora_r,
+        ),
+        header.task_class or header.task,
+    )
     student = load_student(None)
     train = distinct([r for r in rows if r.split == "train"], "ld")
     drawn = draw(make_examples(header, train, student.tokenizer, "ld"), cfg.max_examples, cfg.balance, seed)
@@ -47,9 +54,16 @@ def probe(data: Path, steps: int, seed: int, learning_rate: float | None, lora_r
     with tempfile.TemporaryDirectory() as out:
         metrics = fit(student, drawn, val, replace(cfg, save_steps=10**6), Path(out))
     tail = sorted(x["loss"] for x in metrics["loss"][-20:])
-    return {"learning_rate": cfg.learning_rate, "lora_r": lora_r, "steps": metrics["steps"], "val_decisions": len(val),
-            "val_exact": metrics["val_accuracy"], "val_balanced": metrics["val_balanced_accuracy"],
-            "median_loss_last_20_steps": tail[len(tail) // 2], "seconds": round(time.perf_counter() - start)}
+    return {
+        "learning_rate": cfg.learning_rate,
+        "lora_r": lora_r,
+        "steps": metrics["steps"],
+        "val_decisions": len(val),
+        "val_exact": metrics["val_accuracy"],
+        "val_balanced": metrics["val_balanced_accuracy"],
+        "median_loss_last_20_steps": tail[len(tail) // 2],
+        "seconds": round(time.perf_counter() - start),
+    }
 
 
 def main() -> None:
@@ -62,9 +76,11 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=RESULTS / "target_stage_probe.json")
     args = parser.parse_args()
     r = probe(args.data, args.steps, args.seed, args.learning_rate, args.lora_r)
-    print(f"lr {r['learning_rate']:g}, rank {r['lora_r']}, {r['steps']} steps: validation {r['val_exact']:.3f} exact / "
-          f"{r['val_balanced']:.3f} balanced ({r['val_decisions']} decisions), median loss of the last 20 steps "
-          f"{r['median_loss_last_20_steps']:.2f}")
+    print(
+        f"lr {r['learning_rate']:g}, rank {r['lora_r']}, {r['steps']} steps: validation {r['val_exact']:.3f} exact / "
+        f"{r['val_balanced']:.3f} balanced ({r['val_decisions']} decisions), median loss of the last 20 steps "
+        f"{r['median_loss_last_20_steps']:.2f}"
+    )
     write_json(args.out, {"data": str(args.data), **r})
 
 

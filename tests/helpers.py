@@ -5,8 +5,9 @@ import socket
 import threading
 import time
 import types
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from logicdistill.functions import FunctionSpec, Manual, Provenance, Verification
 
@@ -81,8 +82,13 @@ def chat_app(reply: Callable[[dict], str], model_id: str) -> Any:
     @app.post("/v1/chat/completions")
     def chat(body: dict):
         text = reply(body)
-        return {"id": "x", "object": "chat.completion", "created": 0, "model": body["model"],
-                "choices": [{"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": text}}],
-                "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2}}
+        return {
+            "id": "x",
+            "object": "chat.completion",
+            "created": 0,
+            "model": body["model"],
+            "choices": [{"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": text}}],
+            "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
+        }
 
     return app

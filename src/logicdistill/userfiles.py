@@ -58,8 +58,9 @@ def open_user_file(path: str | Path, what: str, max_bytes: int | None = None) ->
         if not stat.S_ISREG(info.st_mode):
             raise UserInputError(f"{what} {path} is not a regular file (a pipe, device or socket cannot be read)")
         if max_bytes is not None and info.st_size > max_bytes:
-            raise UserInputError(f"{what} {path} is {describe_size(info.st_size)}; the most accepted is "
-                                 f"{describe_size(max_bytes)}")
+            raise UserInputError(
+                f"{what} {path} is {describe_size(info.st_size)}; the most accepted is {describe_size(max_bytes)}"
+            )
         os.set_blocking(fd, True)  # a regular file: reads behave as usual
         handle = os.fdopen(fd, "rb")
     except BaseException:

@@ -2,16 +2,16 @@
 
 import pytest
 
+from logicdistill.agent.episodes import run_episode
 from logicdistill.agent.factory import AGENTS, STUDENT_AGENTS, AgentOptions, build_agent
 from logicdistill.agent.loop import LDAgent
 from logicdistill.agent.selectors import RandomSelector
-from logicdistill.evaluation.episodes import run_episode
 from logicdistill.functions import FunctionBase, Provenance, Verification, functions_from_source
+from logicdistill.games.pursuit.env import PursuitEnv
+from logicdistill.games.pursuit.evaders import smart_evader
+from logicdistill.games.pursuit.maps import bundled_map, parse_map
 from logicdistill.retrieval.bm25 import BM25Retriever
 from logicdistill.tasks import get_task
-from logicdistill.tasks.pursuit.env import PursuitEnv
-from logicdistill.tasks.pursuit.evaders import smart_evader
-from logicdistill.tasks.pursuit.maps import bundled_map, parse_map
 
 SMALL = parse_map(
     """
@@ -31,13 +31,16 @@ def small_env(max_steps=40):
     return PursuitEnv(SMALL, smart_evader, n_pursuers=3, n_evaders=2, max_steps=max_steps)
 
 
-@pytest.mark.parametrize("agent_name", [a for a in AGENTS if a not in STUDENT_AGENTS])  # students: tests/student
+@pytest.mark.parametrize(
+    "agent_name", [a for a in (*AGENTS, *get_task("pursuit").baselines) if a not in STUDENT_AGENTS]
+)  # students: tests/student
 def test_one_full_episode_per_agent(agent_name):
     task, env = get_task("pursuit"), small_env()
     agent = build_agent(agent_name, task, env, AgentOptions(retriever="bm25", seed=1))
-    result = run_episode(env, agent, seed=1, keep=True)
+    result = run_episode(task, env, agent, seed=1, keep=True)
     assert 1 <= result.steps <= 40
-    assert result.success == (result.captures == 2)
+    assert result.success == (result.figures["captures"] == 2)
+    assert [step.step for step in result.trace] == list(range(result.steps))  # numbered by the runner
     assert len(result.states) == result.steps + 1
     assert result.function_errors == 0
     if agent_name in ("teacher", "random"):
@@ -54,7 +57,7 @@ def test_teacher_catches_evaders_that_greedy_chasers_cannot():
     results = {}
     for name in ("teacher", "greedy"):
         env = PursuitEnv(bundled_map("ring"), smart_evader, max_steps=100, use_fixed_starts=True)
-        results[name] = run_episode(env, build_agent(name, task, env, AgentOptions(retriever="bm25")), seed=0)
+        results[name] = run_episode(task, env, build_agent(name, task, env, AgentOptions(retriever="bm25")), seed=0)
     assert results["teacher"].success and results["teacher"].steps < 60
     assert not results["greedy"].success
 
@@ -79,12 +82,13 @@ def test_broken_function_is_recorded_and_the_episode_goes_on():
     bad = functions_from_source(
         'STAGE = "move"\n\ndef walk_into_nowhere(state, target, goal):\n'
         '    """Return a move that does not exist.\n\n    When: never.\n    """\n    return "jump"\n',
-        Provenance(kind="human"), Verification(status="unverified"),
+        Provenance(kind="human"),
+        Verification(status="unverified"),
     )
     kept = tuple(f for f in task.bundled_base().functions if f.stage != "move")
     agent = LDAgent(task, FunctionBase("pursuit", kept + tuple(bad)), BM25Retriever(), RandomSelector(0), top_k=5)
     env = small_env(max_steps=5)
-    result = run_episode(env, agent, seed=0, keep=True)
+    result = run_episode(task, env, agent, seed=0, keep=True)
     assert result.function_errors == 3 * result.steps  # every pursuer's move failed, every step
     moves = [r for s in result.trace for r in s.stages if r.stage == "move"]
     assert all("jump" in r.error for r in moves)
@@ -94,7 +98,7 @@ def test_broken_function_is_recorded_and_the_episode_goes_on():
 def test_dense_retriever_drives_the_loop():
     task, env = get_task("pursuit"), small_env(max_steps=3)
     agent = build_agent("random", task, env, AgentOptions(retriever="dense", top_k=3))
-    result = run_episode(env, agent, seed=0, keep=True)
+    result = run_episode(task, env, agent, seed=0, keep=True)
     records = [r for s in result.trace for r in s.stages]
     assert all(len(r.candidates) == 3 for r in records)
     stage_of = {f.name: f.stage for f in task.bundled_base().functions}
@@ -125,8 +129,12 @@ def test_selector_is_skipped_when_every_candidate_gives_the_same_result():
     first_in_base = lambda names: min(names, key=base_order.index)  # noqa: E731
     assert all(r.forced and r.choice == first_in_base(r.candidates) for r in target)
     # what each would return is recorded all the same (emergency drills train on it): the one evader
-    assert all(set(r.previews) == set(r.candidates) and len(set(r.previews.values())) == 1
-               and r.previews[r.choice].split()[0] == "E0" for r in target)
+    assert all(
+        set(r.previews) == set(r.candidates)
+        and len(set(r.previews.values())) == 1
+        and r.previews[r.choice].split()[0] == "E0"
+        for r in target
+    )
     assert not any(req.stage.name == "target" for req in selector.asked)
     for req in selector.asked:  # asked decisions carry what each candidate would return
         assert set(req.previews) == {c.name for c in req.candidates} | {f.name for f, _ in req.merged}
@@ -135,15 +143,16 @@ def test_selector_is_skipped_when_every_candidate_gives_the_same_result():
 
 def test_episodes_in_lock_step_play_exactly_as_one_by_one():
     """Batching several episodes' decisions must not let one episode's memory leak into another."""
-    from logicdistill.evaluation.episodes import run_episodes
+    from logicdistill.agent.episodes import run_episodes
 
     task = get_task("pursuit")
     seeds = [3, 4, 5, 6, 7]
     agent = build_agent("teacher", task, small_env(), AgentOptions(retriever="bm25"))
-    alone = run_episodes(lambda i: small_env(), agent, seeds, parallel=1)
-    together = run_episodes(lambda i: small_env(), agent, seeds, parallel=3)
-    assert [(r.seed, r.steps, r.success, r.captures) for r in together] == \
-           [(r.seed, r.steps, r.success, r.captures) for r in alone]
+    alone = run_episodes(task, lambda i: (small_env(), "small"), agent, seeds, parallel=1)
+    together = run_episodes(task, lambda i: (small_env(), "small"), agent, seeds, parallel=3)
+    assert [(r.seed, r.steps, r.success, r.figures) for r in together] == [
+        (r.seed, r.steps, r.success, r.figures) for r in alone
+    ]
     assert sum(len(r.stage_ms) for r in together) == sum(len(r.stage_ms) for r in alone)
 
 
@@ -162,8 +171,10 @@ def test_selector_is_offered_only_candidates_that_change_the_move():
 
     def move_of(d, stage, name):
         plan = {u: dict(r) for u, r in d.choices.items()}
-        plan[d.unit] = {**d.results, "goal": execute_stage(task, agent.base, d.state, stage, d.unit, name,
-                                                           {d.unit: dict(d.results)}, {})[0]}
+        plan[d.unit] = {
+            **d.results,
+            "goal": execute_stage(task, agent.base, d.state, stage, d.unit, name, {d.unit: dict(d.results)}, {})[0],
+        }
         return execute_stage(task, agent.base, d.state, move, d.unit, "shortest_path_step", plan, {})[0]
 
     for _ in range(8):
@@ -179,8 +190,12 @@ def test_selector_is_offered_only_candidates_that_change_the_move():
         assert all(r.choice not in r.merged for r in records)
         targets = {r.unit: r.result for r in step.stages if r.stage == "target"}
         for r in (r for r in step.stages if r.stage == "strategy" and r.forced):
-            goals = {execute_stage(task, agent.base, state, task.stages[1], r.unit, c, {r.unit: {"target": targets[r.unit]}},
-                                   {})[0] for c in r.candidates}
+            goals = {
+                execute_stage(
+                    task, agent.base, state, task.stages[1], r.unit, c, {r.unit: {"target": targets[r.unit]}}, {}
+                )[0]
+                for c in r.candidates
+            }
             forced_with_different_goals += len(goals) > 1
         state, *_ = env.step(action)
         if state.done:
@@ -201,10 +216,13 @@ def test_the_teacher_weighs_merged_candidates_and_answers_with_the_one_that_acts
             return {c.name: float(c.name == "step_squeezing_territory") for c in request.candidates}
 
     teacher = TeacherSelector(PrefersSqueeze(), base.names())
-    req = SelectionRequest(task_stage := get_task("pursuit").stages[-1], "state",
-                           [specs["shortest_path_step"], specs["hold_position"]],
-                           Decision(None, 0, {}, {0: {}}, {}, {}),
-                           merged=[(specs["step_squeezing_territory"], "hold_position")])
+    req = SelectionRequest(
+        task_stage := get_task("pursuit").stages[-1],
+        "state",
+        [specs["shortest_path_step"], specs["hold_position"]],
+        Decision(None, 0, {}, {0: {}}, {}, {}),
+        merged=[(specs["step_squeezing_territory"], "hold_position")],
+    )
     (sel,) = teacher.select_batch([req])
     assert task_stage.name == "move" and sel.choice == "hold_position"
     assert set(sel.outcomes) == {"shortest_path_step", "hold_position", "step_squeezing_territory"}

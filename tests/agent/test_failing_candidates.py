@@ -1,14 +1,13 @@
 """A candidate whose preview fails (it raises, or its result breaks the stage's contract or a rule
 in force) is never offered to the selector while another candidate works."""
 
+from logicdistill.agent.episodes import run_episode
 from logicdistill.agent.loop import LDAgent
 from logicdistill.agent.selectors import RandomSelector
-from logicdistill.evaluation.episodes import run_episode
 from logicdistill.functions import Provenance, Verification, functions_from_source
 from logicdistill.functions.verification import merge
+from logicdistill.games.pursuit.task import PursuitSettings, PursuitTask
 from logicdistill.retrieval.bm25 import BM25Retriever
-from logicdistill.tasks.pursuit.env import PursuitConfig, make_env
-from logicdistill.tasks.pursuit.task import PursuitTask
 
 BROKEN = '''STAGE = "move"
 
@@ -24,11 +23,14 @@ def step_off_the_map(state, target, goal):
 
 def test_failing_candidates_are_recorded_and_never_chosen():
     task = PursuitTask()
-    base = merge(task.bundled_base(), functions_from_source(BROKEN, Provenance(kind="human"),
-                                                            Verification(status="unverified")), "broken move")
-    env = make_env(PursuitConfig(map="ring", max_steps=15))
+    base = merge(
+        task.bundled_base(),
+        functions_from_source(BROKEN, Provenance(kind="human"), Verification(status="unverified")),
+        "broken move",
+    )
+    env = PursuitTask(PursuitSettings(max_steps=15)).make_env("ring")
     agent = LDAgent(task, base, BM25Retriever(), RandomSelector(3), top_k=5)
-    result = run_episode(env, agent, seed=3, keep=True)
+    result = run_episode(task, env, agent, seed=3, keep=True)
     moves = [r for step in result.trace for r in step.stages if r.stage == "move"]
     assert moves and all("step_off_the_map" in r.candidates for r in moves)  # retrieved every time
     assert all("move must be one of" in r.rejected["step_off_the_map"] for r in moves)
@@ -37,10 +39,10 @@ def test_failing_candidates_are_recorded_and_never_chosen():
 
 
 def test_under_a_rule_the_stale_functions_that_break_it_drop_out():
-    task = PursuitTask("closed_zone")
-    env = make_env(PursuitConfig(map="rooms", max_steps=30, emergency="closed_zone"))
+    task = PursuitTask(PursuitSettings(emergency="closed_zone", max_steps=30))
+    env = task.make_env("rooms")
     agent = LDAgent(task, task.bundled_base(), BM25Retriever(), RandomSelector(0), top_k=5)
-    result = run_episode(env, agent, seed=7, keep=True)
+    result = run_episode(task, env, agent, seed=7, keep=True)
     moves = [r for step in result.trace for r in step.stages if r.stage == "move"]
     dropped = [r for r in moves if r.rejected]
     assert dropped and all("enters the closed zone" in e for r in dropped for e in r.rejected.values())

@@ -6,43 +6,90 @@ import sys
 
 import pytest
 
-from logicdistill.emergency import scenarios
+from logicdistill.tasks import get_task
 
-KEYS = {"task", "scenario", "rule", "agent", "retrained", "metric", "base_dir", "base_version", "added_functions",
-        "normal", "before", "after", "recovery", "new_function_choices", "teacher", "kd"}
+KEYS = {
+    "task",
+    "scenario",
+    "rule",
+    "agent",
+    "retrained",
+    "metric",
+    "higher_is_better",
+    "base_dir",
+    "base_version",
+    "added_functions",
+    "normal",
+    "before",
+    "after",
+    "recovery",
+    "new_function_choices",
+    "teacher",
+    "kd",
+}
 
 
 def cli(*args, cwd=None):
-    return subprocess.run([sys.executable, "-m", "logicdistill", "emergency", *args], capture_output=True,
-                          text=True, timeout=300, cwd=cwd)
+    return subprocess.run(
+        [sys.executable, "-m", "logicdistill", "emergency", *args], capture_output=True, text=True, timeout=300, cwd=cwd
+    )
 
 
 @pytest.mark.parametrize("task", ["pursuit", "twentyone"])
 def test_list_prints_one_scenario_per_line_name_first(task):
     run = cli("--task", task, "--list")
     assert run.returncode == 0, run.stderr
-    lines = run.stdout.splitlines()
-    assert [line.split()[0] for line in lines] == [s.name for s in scenarios(task)]
-    assert all(s.rule in line for s, line in zip(scenarios(task), lines))
+    lines, emergencies = run.stdout.splitlines(), get_task(task).emergencies
+    assert [line.split()[0] for line in lines] == [e.name for e in emergencies]
+    assert all(e.rule in line for e, line in zip(emergencies, lines))
 
 
 def test_twentyone_report_has_the_documented_keys(tmp_path):
     out, base = tmp_path / "r.json", tmp_path / "base"
-    run = cli("--task", "twentyone", "--scenario", "surrender", "--agent", "teacher", "--retriever", "bm25",
-              "--episodes", "100", "--base-out", str(base), "--json", str(out))
+    run = cli(
+        "--task",
+        "twentyone",
+        "--scenario",
+        "surrender",
+        "--agent",
+        "teacher",
+        "--retriever",
+        "bm25",
+        "--episodes",
+        "100",
+        "--base-out",
+        str(base),
+        "--json",
+        str(out),
+    )
     assert run.returncode == 0, run.stderr
     report = json.loads(out.read_text())
     assert KEYS <= set(report) and report["retrained"] is False and report["metric"] == "regret"
-    assert report["before"]["regret"] > 0.008 > report["after"]["regret"]
+    assert report["before"]["regret"] > 0.008 > report["after"]["regret"] and report["higher_is_better"] is False
     assert report["added_functions"][0]["provenance"]["kind"] == "reference" and report["base_version"] == 2
     assert (base / "v0002" / "functions" / "surrender_hopeless_hand.py").is_file()
     assert "surrender_hopeless_hand (decide, reference)" in run.stdout
+    assert "lower being better" in run.stdout  # the recovery, in words that fit the headline metric
 
 
 def test_pursuit_report_measures_the_agent_and_the_teacher(tmp_path):
     out = tmp_path / "r.json"
-    run = cli("--scenario", "box_in", "--agent", "random", "--retriever", "bm25", "--episodes", "1", "--map", "ring",
-              "--base-out", str(tmp_path / "base"), "--json", str(out))
+    run = cli(
+        "--scenario",
+        "box_in",
+        "--agent",
+        "random",
+        "--retriever",
+        "bm25",
+        "--episodes",
+        "1",
+        "--variant",
+        "ring",
+        "--base-out",
+        str(tmp_path / "base"),
+        "--json",
+        str(out),
+    )
     assert run.returncode == 0, run.stderr
     report = json.loads(out.read_text())
     assert KEYS <= set(report) and report["agent"] == "random" and report["kd"] is None
@@ -50,12 +97,16 @@ def test_pursuit_report_measures_the_agent_and_the_teacher(tmp_path):
         assert all(phases[p]["episodes"] == 1 and 0 <= phases[p]["success_rate"] <= 1 for p in ("before", "after"))
 
 
-@pytest.mark.parametrize("args, message", [
-    (("--scenario", "lava"), "unknown pursuit emergency 'lava'; scenarios: closed_zone, no_u_turn, box_in"),
-    (("--task", "twentyone", "--scenario", "closed_zone"), "unknown twentyone emergency 'closed_zone'"),
-    ((), "pass --scenario NAME"),
-    (("--task", "chess", "--list"), "unknown task 'chess'"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (("--scenario", "lava"), "unknown pursuit emergency 'lava'; scenarios: closed_zone, no_u_turn, box_in"),
+        (("--task", "twentyone", "--scenario", "closed_zone"), "unknown twentyone emergency 'closed_zone'"),
+        ((), "pass --scenario NAME"),
+        (("--task", "chess", "--list"), "unknown task 'chess'"),
+        (("--list", "--set", "bogus=1"), "has no setting 'bogus'"),
+    ],
+)
 def test_bad_input_is_one_clear_line(args, message):
     run = cli(*args)
     assert run.returncode == 2 and message in run.stderr

@@ -7,12 +7,10 @@ import pytest
 from logicdistill.agent.factory import AgentOptions
 from logicdistill.distill.data import generate_data, read_data
 from logicdistill.errors import UserInputError
-from logicdistill.tasks import get_task
-from logicdistill.tasks.pursuit.env import PursuitConfig, PursuitEpisodes
-from logicdistill.tasks.twentyone.env import TwentyOneEpisodes
+from logicdistill.tasks import get_task, make_task
 
 MAPS = ["ring", "arena", "pillars"]
-SOURCE = PursuitEpisodes(PursuitConfig(max_steps=12), tuple(MAPS), held_out=("ring",))
+SOURCE = make_task("pursuit", {"max_steps": "12", "maps": ",".join(MAPS), "held_out": "ring"})
 OPTIONS = AgentOptions(retriever="bm25")
 
 
@@ -33,15 +31,19 @@ def test_rows_record_what_the_student_will_see(three):
     assert [e.variant for e in episodes] == MAPS and [e.split for e in episodes] == ["test", "train", "train"]
     assert set(header.manuals) == set(base.names()) and header.actions == ["stay", "up", "down", "left", "right"]
     assert {r.split for r in rows if r.variant == "ring"} == {"test"}
-    assert header.settings == {"evader": "smart", "max_steps": "12"} and header.held_out == ["ring"]
+    assert header.settings["evader"] == "smart" and header.settings["max_steps"] == "12"
+    assert header.variants == MAPS and header.held_out == ["ring"]
+    assert header.task_class == "logicdistill.games.pursuit.task:PursuitTask"  # how train finds its recipe
     for r in rows:
         assert r.choice in r.candidates and len(set(r.candidates)) == len(r.candidates)
         assert {base.get(c).stage for c in r.candidates} == {r.stage}
         assert r.action in header.actions
         assert len(r.previews) == len(r.candidates)  # forced ones too: emergency drills rewrite them
         assert (len(r.candidates) == 1) == r.forced  # candidates that act alike are one: the earliest in the base
-        assert all(m not in r.candidates and same in r.candidates and base.get(m).stage == r.stage
-                   for m, same in r.merged.items())  # the others are recorded with the one they act like
+        assert all(
+            m not in r.candidates and same in r.candidates and base.get(m).stage == r.stage
+            for m, same in r.merged.items()
+        )  # the others are recorded with the one they act like
     assert any(r.merged for r in rows if not r.forced)
     # the shuffle is real: the teacher's choice is not always listed first
     asked = [r for r in rows if not r.forced]
@@ -88,13 +90,10 @@ def test_missing_data_file(tmp_path):
         read_data(tmp_path / "nope.jsonl")
 
 
-def test_held_out_maps_must_be_among_the_maps():
-    with pytest.raises(UserInputError, match="test maps"):
-        PursuitEpisodes(variants=("ring",), held_out=("maze",))
-
-
 def test_twentyone_hands_are_recorded_with_the_rule_set_and_every_fifth_hand_tested(tmp_path):
-    path = generate_data(tmp_path / "hands.jsonl", 10, TwentyOneEpisodes("natural"), seed=3, options=OPTIONS)
+    path = generate_data(
+        tmp_path / "hands.jsonl", 10, make_task("twentyone", {"rules": "natural"}), seed=3, options=OPTIONS
+    )
     header, rows, episodes = read_data(path)
     assert header.task == "twentyone" and header.settings == {"rules": "natural", "env": "ours"}
     assert [e.split for e in episodes] == ["train", "train", "train", "test", "val"] * 2
@@ -114,7 +113,7 @@ def test_a_teacher_that_needs_a_huge_gain_keeps_every_default_and_the_file_says_
     from dataclasses import replace
 
     stubborn = replace(OPTIONS, min_gain=1e9)
-    path = generate_data(tmp_path / "hands.jsonl", 40, TwentyOneEpisodes(), options=stubborn)
+    path = generate_data(tmp_path / "hands.jsonl", 40, get_task("twentyone"), options=stubborn)
     header, rows, _ = read_data(path)
     assert header.settings["min_gain"] == "1000000000.0"
     base = list(header.manuals)  # base order: a stage's default is its first function
@@ -122,8 +121,8 @@ def test_a_teacher_that_needs_a_huge_gain_keeps_every_default_and_the_file_says_
     assert asked and all(r.choice == min(r.candidates, key=base.index) for r in asked)
     # the normal teacher leaves a default in these hands; resuming with it is refused, not mixed
     with pytest.raises(UserInputError, match="other settings"):
-        generate_data(path, 41, TwentyOneEpisodes(), options=OPTIONS)
-    normal = read_data(generate_data(tmp_path / "normal.jsonl", 40, TwentyOneEpisodes(), options=OPTIONS))[1]
+        generate_data(path, 41, get_task("twentyone"), options=OPTIONS)
+    normal = read_data(generate_data(tmp_path / "normal.jsonl", 40, get_task("twentyone"), options=OPTIONS))[1]
     assert any(r.choice != min(r.candidates, key=base.index) for r in normal if not r.forced)
 
 

@@ -6,12 +6,13 @@ from transformers import AutoTokenizer
 from logicdistill.distill.data import DataHeader, DecisionRow
 from logicdistill.distill.drills import DRILLS
 from logicdistill.distill.examples import make_examples, with_drills
-from logicdistill.emergency import scenarios
-from logicdistill.emergency.scenario import task_module
 from logicdistill.student.model import default_student_dir
+from logicdistill.tasks import get_task, registered
 
-MANUALS = {"stick_at_total": "Stick at the total. When to use: the default.",
-           "hit_soft_17": "Hit a soft 17. When to use: I hold a soft 17."}
+MANUALS = {
+    "stick_at_total": "Stick at the total. When to use: the default.",
+    "hit_soft_17": "Hit a soft 17. When to use: I hold a soft 17.",
+}
 
 
 @pytest.fixture(scope="module")
@@ -20,16 +21,38 @@ def tokenizer():
 
 
 def header() -> DataHeader:
-    return DataHeader(task="twentyone", instruction="Play 21.", stage_lines={"decide": "Stage decide: hit or stick"},
-                      actions=["stick", "hit"], retriever="bm25", top_k=5, seed=0, settings={}, variants=["classic"],
-                      held_out=[], base_fingerprint="x", manuals=MANUALS)
+    return DataHeader(
+        task="twentyone",
+        instruction="Play 21.",
+        stage_lines={"decide": "Stage decide: hit or stick"},
+        actions=["stick", "hit"],
+        retriever="bm25",
+        top_k=5,
+        seed=0,
+        settings={},
+        variants=["classic"],
+        held_out=[],
+        base_fingerprint="x",
+        manuals=MANUALS,
+    )
 
 
 def decision(i: int, choice: str, forced: bool = False) -> DecisionRow:
     # stored shuffled: the examples list them in base order (stick_at_total first)
-    return DecisionRow(episode=i, variant="classic", split="train", step=0, unit=0, stage="decide",
-                       state_text=f"hand {i}", candidates=["hit_soft_17", "stick_at_total"],
-                       previews=["hit", "stick"], choice=choice, forced=forced, action="stick")
+    return DecisionRow(
+        episode=i,
+        variant="classic",
+        split="train",
+        step=0,
+        unit=0,
+        stage="decide",
+        state_text=f"hand {i}",
+        candidates=["hit_soft_17", "stick_at_total"],
+        previews=["hit", "stick"],
+        choice=choice,
+        forced=forced,
+        action="stick",
+    )
 
 
 def test_a_drill_puts_a_new_default_first_and_takes_the_answers_the_old_default_had(tokenizer):
@@ -88,8 +111,9 @@ def test_drills_leave_the_rest_alone_and_are_seeded(tokenizer):
 
 
 def test_drills_are_unlike_the_emergencies_the_student_is_measured_on():
-    shipped = (*scenarios("pursuit"), *scenarios("twentyone"))
-    actions = {a for s in shipped for a in task_module(s.task).task_for(s).actions}
+    tasks = [get_task(name) for name in registered()]
+    shipped = [s for task in tasks for s in task.emergencies]
+    actions = {a for task in tasks for s in task.emergencies for a in task.under_rule(s).actions}
     assert "surrender" in actions
     for drill in DRILLS:
         assert drill.action not in actions
@@ -99,13 +123,26 @@ def test_drills_are_unlike_the_emergencies_the_student_is_measured_on():
 def test_at_a_stage_before_the_action_half_the_drills_show_an_ordinary_result_no_listed_candidate_returns(tokenizer):
     """A real new function at an intermediate stage returns ordinary results (pursuit's goals), not
     the drill's word: half the drills there show one, drawn from the stage's other decisions."""
-    two = header().model_copy(update={"stage_lines": {"estimate": "Stage estimate", "decide": "Stage decide"},
-                                      "manuals": {"stand_on_17": "Stand on 17. When to use: the default.",
-                                                  "stand_on_15": "Stand on 15. When to use: a weak dealer.",
-                                                  **MANUALS}})
-    rows = [decision(i, "stand_on_17" if i % 2 else "stand_on_15").model_copy(
-        update={"stage": "estimate", "candidates": ["stand_on_15", "stand_on_17"], "previews": [("14", "15", "16", "18", "19")[i % 5], "17"]})
-        for i in range(200)]
+    two = header().model_copy(
+        update={
+            "stage_lines": {"estimate": "Stage estimate", "decide": "Stage decide"},
+            "manuals": {
+                "stand_on_17": "Stand on 17. When to use: the default.",
+                "stand_on_15": "Stand on 15. When to use: a weak dealer.",
+                **MANUALS,
+            },
+        }
+    )
+    rows = [
+        decision(i, "stand_on_17" if i % 2 else "stand_on_15").model_copy(
+            update={
+                "stage": "estimate",
+                "candidates": ["stand_on_15", "stand_on_17"],
+                "previews": [("14", "15", "16", "18", "19")[i % 5], "17"],
+            }
+        )
+        for i in range(200)
+    ]
     seen = {p for r in rows for p in r.previews}
     drilled = with_drills(make_examples(two, rows, tokenizer, "ld"), [], two, tokenizer, share=1.0, seed=0)
     ordinary = 0
@@ -120,6 +157,11 @@ def test_at_a_stage_before_the_action_half_the_drills_show_an_ordinary_result_no
     assert 60 < ordinary < 140
     # the last stage's drills are drawn exactly as in a task of that stage alone
     last = [decision(i, "stick_at_total" if i % 2 else "hit_soft_17") for i in range(50)]
-    drawn = [[(e.candidates, e.answer, e.outcomes) for e in with_drills(make_examples(h, last, tokenizer, "ld"), [], h,
-                                                                        tokenizer, 1.0, 0)] for h in (two, header())]
+    drawn = [
+        [
+            (e.candidates, e.answer, e.outcomes)
+            for e in with_drills(make_examples(h, last, tokenizer, "ld"), [], h, tokenizer, 1.0, 0)
+        ]
+        for h in (two, header())
+    ]
     assert drawn[0] == drawn[1]

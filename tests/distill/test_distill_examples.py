@@ -3,7 +3,6 @@
 from collections import Counter
 
 import pytest
-import torch
 
 from logicdistill.distill.examples import Example, accuracy, draw
 from logicdistill.distill.train import collate, head_batches
@@ -18,15 +17,20 @@ def example(i: int, answer: str) -> Example:
 @pytest.fixture
 def skewed():
     """80 decisions where the teacher keeps the default, 16 and 4 where it does not."""
-    return ([example(i, "default") for i in range(80)] + [example(i, "rare") for i in range(16)]
-            + [example(i, "rarer") for i in range(4)])
+    return (
+        [example(i, "default") for i in range(80)]
+        + [example(i, "rare") for i in range(16)]
+        + [example(i, "rarer") for i in range(4)]
+    )
 
 
 SQRT = (80**0.5, 16**0.5, 4**0.5)  # balance 0.5: shares go as the square roots of the counts
 
 
-@pytest.mark.parametrize("balance, shares", [(0.0, (0.80, 0.16, 0.04)), (0.5, tuple(x / sum(SQRT) for x in SQRT)),
-                                             (1.0, (1 / 3, 1 / 3, 1 / 3))])
+@pytest.mark.parametrize(
+    "balance, shares",
+    [(0.0, (0.80, 0.16, 0.04)), (0.5, tuple(x / sum(SQRT) for x in SQRT)), (1.0, (1 / 3, 1 / 3, 1 / 3))],
+)
 def test_draw_gives_each_answer_a_share_tempered_by_balance(skewed, balance, shares):
     drawn = draw(skewed, 6000, balance, seed=0)
     counts = Counter(e.answer for e in drawn)
@@ -39,8 +43,10 @@ def test_answers_are_balanced_within_each_set_of_offered_candidates():
     """A function offered in 20 decisions and chosen in 10 of them must not be drawn as if it were
     the answer wherever it is offered: the default's 10 answers beside it weigh as much, however
     often the default is answered where that function is not offered (80 decisions)."""
-    pair = [Example(Prompt("pair", f"s{i}"), ["default", "rare"], "rare" if i % 2 else "default", ["a", "b"])
-            for i in range(20)]
+    pair = [
+        Example(Prompt("pair", f"s{i}"), ["default", "rare"], "rare" if i % 2 else "default", ["a", "b"])
+        for i in range(20)
+    ]
     alone = [Example(Prompt("other", f"t{i}"), ["default", "other"], "default", ["a", "b"]) for i in range(80)]
     drawn = draw(pair + alone, 8000, 1.0, seed=0)
     beside_rare = Counter(e.answer for e in drawn if e.prompt.head == "pair")
@@ -64,8 +70,11 @@ def test_balanced_accuracy_exposes_a_student_that_always_gives_the_default(skewe
 def row(head: list[int], tail: int) -> dict:
     """A tail and one fed answer token; the answer parts from its rivals at the first token (read
     one column before the end: tokens 7, 8 or 9) and again after it (the last column)."""
-    return {"head": head, "input_ids": list(range(10, 10 + tail)) + [7],
-            "branches": [(1, (7, 8, 9), 0), (0, (3, 4), 1)]}
+    return {
+        "head": head,
+        "input_ids": list(range(10, 10 + tail)) + [7],
+        "branches": [(1, (7, 8, 9), 0), (0, (3, 4), 1)],
+    }
 
 
 def test_head_batches_share_a_head_and_cover_every_row_once():

@@ -8,11 +8,11 @@ import pytest
 import torch
 
 from logicdistill.distill.examples import Example
-from logicdistill.distill.runs import load_run_student, read_run_config
 from logicdistill.distill.train import TrainConfig, fit
 from logicdistill.errors import UserInputError
 from logicdistill.student import load_student, score_candidates, selection_prompt
 from logicdistill.student.model import cpu_flags, resolve_precision
+from logicdistill.student.runs import load_run_student, read_run_config
 
 pytestmark = pytest.mark.slow
 DOORS = ["left_door", "right_door", "back_door"]
@@ -24,10 +24,11 @@ def door_examples(student, n):
     (the untrained model prefers the right door, so learning shows)."""
     out = []
     for i in range(n):
-        names = DOORS[i % 3:] + DOORS[: i % 3]
+        names = DOORS[i % 3 :] + DOORS[: i % 3]
         listing = [(d, f"Open the {d.split('_')[0]} door.") for d in names]
-        prompt = selection_prompt(student.tokenizer, "Find the key.", "Stage door: pick a door.",
-                                  f"Room {i}. The key is hidden.", listing)
+        prompt = selection_prompt(
+            student.tokenizer, "Find the key.", "Stage door: pick a door.", f"Room {i}. The key is hidden.", listing
+        )
         out.append(Example(prompt, names, TAUGHT, names))
     return out
 
@@ -48,8 +49,7 @@ def trained(tmp_path_factory):
     heard = []
     metrics = fit(student, examples, examples[:3], cfg, out, on_precision=heard.append)
     student.model.eval()
-    return dict(out=out, student=student, examples=examples, before=before, frozen=frozen, metrics=metrics,
-                heard=heard)
+    return dict(out=out, student=student, examples=examples, before=before, frozen=frozen, metrics=metrics, heard=heard)
 
 
 def test_training_raises_the_probability_of_the_taught_choice(trained):
@@ -73,9 +73,12 @@ def test_training_precision_is_the_hardwares_and_is_reported(trained):
 
 
 def test_only_lora_weights_change(trained):
-    changed = {n for n, p in trained["student"].model.named_parameters()
-               if n.replace("base_model.model.", "").replace(".base_layer", "") in trained["frozen"]
-               and not torch.equal(p, trained["frozen"][n.replace("base_model.model.", "").replace(".base_layer", "")])}
+    changed = {
+        n
+        for n, p in trained["student"].model.named_parameters()
+        if n.replace("base_model.model.", "").replace(".base_layer", "") in trained["frozen"]
+        and not torch.equal(p, trained["frozen"][n.replace("base_model.model.", "").replace(".base_layer", "")])
+    }
     assert changed == set()
     lora = [n for n, p in trained["student"].model.named_parameters() if "lora_B" in n]
     assert lora and any(p.abs().sum() > 0 for n, p in trained["student"].model.named_parameters() if "lora_B" in n)
@@ -99,8 +102,9 @@ def test_run_folder_errors(tmp_path, trained):
         read_run_config(trained["out"])  # fit() alone writes no config.json
     (tmp_path / "kd").mkdir()
     shutil.copytree(trained["out"] / "adapter", tmp_path / "kd" / "adapter")
-    (tmp_path / "kd" / "config.json").write_text(json.dumps(
-        {"format": "logicdistill-run/1", "data": "d.jsonl", "train": {"mode": "kd", "student": None}}))
+    (tmp_path / "kd" / "config.json").write_text(
+        json.dumps({"format": "logicdistill-run/1", "data": "d.jsonl", "train": {"mode": "kd", "student": None}})
+    )
     with pytest.raises(UserInputError, match="trained with --mode kd"):
         load_run_student(tmp_path / "kd", "ld")
 
@@ -111,13 +115,21 @@ def test_a_short_twentyone_run_learns_the_teachers_choice(tmp_path):
     from logicdistill.distill.data import generate_data, read_data
     from logicdistill.distill.examples import distinct, draw, make_examples
     from logicdistill.distill.train import held_out_accuracy, train
-    from logicdistill.tasks.twentyone.env import TwentyOneEpisodes
+    from logicdistill.tasks import get_task
 
-    data = generate_data(tmp_path / "hands.jsonl", 25, TwentyOneEpisodes(), options=AgentOptions(retriever="bm25"))
+    data = generate_data(tmp_path / "hands.jsonl", 25, get_task("twentyone"), options=AgentOptions(retriever="bm25"))
     # no drills: at 12 examples, a few made-up rules would be most of what it learns (drills: test_distill_drills)
     # forced fp32: the run records the precision it used and why, whatever this CPU has
-    cfg = TrainConfig(max_examples=12, val_examples=4, epochs=4, batch_size=4, save_steps=1000, drills=0.0,
-                      learning_rate=3e-3, dtype="float32")
+    cfg = TrainConfig(
+        max_examples=12,
+        val_examples=4,
+        epochs=4,
+        batch_size=4,
+        save_steps=1000,
+        drills=0.0,
+        learning_rate=3e-3,
+        dtype="float32",
+    )
     metrics = train(data, tmp_path / "run", cfg)
     assert metrics["train_examples"] == 12 and metrics["validation"]
     config = read_run_config(tmp_path / "run")

@@ -5,33 +5,32 @@ stale base failing under the rule and the new function fixing it."""
 import pytest
 
 from logicdistill.agent.factory import AgentOptions
-from logicdistill.emergency import Trial, get_scenario, run_emergency, scenarios, task_module
+from logicdistill.emergency import Trial, get_scenario, run_emergency
 from logicdistill.emergency.respond import add_version, new_functions
 from logicdistill.errors import UserInputError
 from logicdistill.functions import diff_bases, load_base
 from logicdistill.functions.spec import Provenance
 from logicdistill.functions.verification import Verifier
+from logicdistill.tasks import get_task, registered
 
-ALL = [s for task in ("pursuit", "twentyone") for s in scenarios(task)]
+ALL = [(name, s) for name in registered() for s in get_task(name).emergencies]
 
 
 def test_each_task_has_its_scenarios():
-    assert len(scenarios("pursuit")) >= 3 and len(scenarios("twentyone")) >= 1
-    for s in ALL:
-        assert task_module(s.task).task_for(s).instruction.endswith(f"New rule: {s.rule}")
-        assert s.stages and s.reference_sources()
+    assert len(get_task("pursuit").emergencies) >= 3 and len(get_task("twentyone").emergencies) >= 1
+    for name, s in ALL:
+        assert get_task(name).under_rule(s).instruction.endswith(f"New rule: {s.rule}")
+        assert s.stages and s.references
 
 
-def test_unknown_scenarios_and_tasks_are_clear_errors():
-    with pytest.raises(UserInputError, match="unknown pursuit emergency 'lava'; scenarios: closed_zone"):
-        get_scenario("pursuit", "lava")
-    with pytest.raises(UserInputError, match="unknown task"):
-        scenarios("chess")
+def test_unknown_scenarios_are_clear_errors():
+    with pytest.raises(UserInputError, match="pursuit has no emergency 'lava'; scenarios: closed_zone"):
+        get_scenario(get_task("pursuit"), "lava")
 
 
-@pytest.mark.parametrize("scenario", ALL, ids=lambda s: s.name)
-def test_the_reference_function_is_verified_and_leads_its_stage_in_a_new_version(scenario, tmp_path):
-    task = task_module(scenario.task).task_for(scenario)
+@pytest.mark.parametrize("name, scenario", ALL, ids=lambda item: getattr(item, "name", item))
+def test_the_reference_function_is_verified_and_leads_its_stage_in_a_new_version(name, scenario, tmp_path):
+    task = get_task(name).under_rule(scenario)
     stale = task.bundled_base()
     specs = new_functions(scenario, task, stale)
     assert specs and all(f.provenance.kind == "reference" and f.verification.status == "verified" for f in specs)
@@ -46,27 +45,36 @@ def test_the_reference_function_is_verified_and_leads_its_stage_in_a_new_version
 
 
 def test_verification_under_the_rule_rejects_a_function_that_breaks_it():
-    scenario = get_scenario("pursuit", "closed_zone")
-    task = task_module("pursuit").task_for(scenario)
-    stale_default = task.bundled_base().get("shortest_path_step").source.replace("def shortest_path_step(",
-                                                                                 "def walk_straight_on(")
+    pursuit = get_task("pursuit")
+    task = pursuit.under_rule(get_scenario(pursuit, "closed_zone"))
+    stale_default = (
+        task.bundled_base().get("shortest_path_step").source.replace("def shortest_path_step(", "def walk_straight_on(")
+    )
     with Verifier(task, task.bundled_base()) as verifier:
         report = verifier.verify(f'STAGE = "move"\n\n\n{stale_default}', Provenance(kind="human"), "stale")
     assert not report.ok and "enters the closed zone" in report.lines()[0]
 
 
 def test_a_base_of_another_task_is_not_added_to(tmp_path):
-    scenario = get_scenario("twentyone", "surrender")
-    task = task_module("twentyone").task_for(scenario)
-    pursuit = task_module("pursuit").task_for(None)
+    twentyone = get_task("twentyone")
+    task = twentyone.under_rule(get_scenario(twentyone, "surrender"))
+    pursuit = get_task("pursuit")
     add_version(tmp_path / "base", pursuit.bundled_base(), [], pursuit, "pursuit")
     with pytest.raises(UserInputError, match="holds a pursuit base"):
         add_version(tmp_path / "base", task.bundled_base(), [], task, "21")
 
 
 def test_twentyone_teacher_regret_rises_under_surrender_and_vanishes_with_the_new_function(tmp_path):
-    report = run_emergency(get_scenario("twentyone", "surrender"), "teacher", AgentOptions(retriever="bm25"),
-                           Trial(episodes=200), tmp_path / "base")
+    task = get_task("twentyone")
+    report = run_emergency(
+        task,
+        get_scenario(task, "surrender"),
+        "teacher",
+        AgentOptions(retriever="bm25"),
+        Trial(episodes=200),
+        tmp_path / "base",
+    )
+    assert report["metric"] == "regret" and report["higher_is_better"] is False
     assert report["retrained"] is False and report["base_version"] == 2
     assert report["normal"]["regret"] < 1e-9  # optimal under the old rules
     assert report["before"]["regret"] == pytest.approx(0.00849, abs=1e-5)  # blind to surrender
@@ -78,8 +86,16 @@ def test_twentyone_teacher_regret_rises_under_surrender_and_vanishes_with_the_ne
 
 def test_pursuit_teacher_fails_with_the_stale_base_and_wins_with_the_new_function(tmp_path):
     # rooms, seed 1007: the closed zone sits in the doorway the stale moves keep walking into
-    report = run_emergency(get_scenario("pursuit", "closed_zone"), "teacher", AgentOptions(retriever="bm25"),
-                           Trial(episodes=1, seed=1007, maps=("rooms",)), tmp_path / "base")
+    task = get_task("pursuit")
+    report = run_emergency(
+        task,
+        get_scenario(task, "closed_zone"),
+        "teacher",
+        AgentOptions(retriever="bm25"),
+        Trial(episodes=1, seed=1007, variants=("rooms",)),
+        tmp_path / "base",
+    )
+    assert report["metric"] == "success_rate" and report["higher_is_better"] is True
     assert [report[p]["success_rate"] for p in ("normal", "before", "after")] == [1.0, 0.0, 1.0]
     assert report["recovery"] == 1.0
     assert report["new_function_choices"]["step_around_closed_zone"]["selected"] > 0

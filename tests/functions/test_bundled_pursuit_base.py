@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from helpers import global_names
 
 from logicdistill.functions import compile_function
 from logicdistill.functions.execution import SAFE_BUILTINS
 from logicdistill.tasks import get_task
-
-from helpers import global_names
 
 TASK = get_task("pursuit")
 BASE = TASK.bundled_base()

@@ -23,13 +23,18 @@ from logicdistill.functions import (
 )
 from logicdistill.functions.base import list_versions
 
-
 PARAMS = {"target": "state", "strategy": "state, target", "move": "state, target, goal"}  # pursuit's stages
 
 
-def make_spec(name: str, stage: str = "target", result: int = 0, what: str | None = None,
-              when: str = "in tests", provenance: Provenance | None = None,
-              verification: Verification | None = None) -> FunctionSpec:
+def make_spec(
+    name: str,
+    stage: str = "target",
+    result: int = 0,
+    what: str | None = None,
+    when: str = "in tests",
+    provenance: Provenance | None = None,
+    verification: Verification | None = None,
+) -> FunctionSpec:
     """A function that passes the static checks loading runs again: the stage's signature and a
     docstring manual (load drops unverified functions, so these are recorded as verified)."""
     what = what or f"Return {result}."
@@ -51,8 +56,12 @@ def make_base(*specs: FunctionSpec, note: str = "") -> FunctionBase:
 
 def sample_base() -> FunctionBase:
     return make_base(
-        make_spec("first", result=1, provenance=Provenance(kind="teacher", model="big-model", note="round 1"),
-                  verification=Verification(status="verified", checks=("static", "sandbox"))),
+        make_spec(
+            "first",
+            result=1,
+            provenance=Provenance(kind="teacher", model="big-model", note="round 1"),
+            verification=Verification(status="verified", checks=("static", "sandbox")),
+        ),
         make_spec("second", stage="move", result=2, what="Unicode manual: évader → coin."),
         note="initial",
     )
@@ -65,8 +74,15 @@ def versions_on_disk(root: Path) -> list[str]:
 def assert_same_functions(a: FunctionBase, b: FunctionBase) -> None:
     assert a.names() == b.names()
     for x, y in zip(a.functions, b.functions):
-        assert (x.name, x.stage, x.signature, x.manual, x.source, x.provenance, x.verification) == \
-               (y.name, y.stage, y.signature, y.manual, y.source, y.provenance, y.verification)
+        assert (x.name, x.stage, x.signature, x.manual, x.source, x.provenance, x.verification) == (
+            y.name,
+            y.stage,
+            y.signature,
+            y.manual,
+            y.source,
+            y.provenance,
+            y.verification,
+        )
 
 
 # --- round trip and versions -------------------------------------------------------------------
@@ -182,11 +198,20 @@ def test_fingerprint_follows_content():
 
 
 def test_diff_bases_reports_added_removed_and_changed():
-    old = make_base(make_spec("keep"), make_spec("edit_source"), make_spec("edit_manual"),
-                    make_spec("edit_stage"), make_spec("gone"))
-    new = make_base(make_spec("keep"), make_spec("edit_source", result=7),
-                    make_spec("edit_manual", when="another time"), make_spec("edit_stage", stage="move"),
-                    make_spec("fresh"))
+    old = make_base(
+        make_spec("keep"),
+        make_spec("edit_source"),
+        make_spec("edit_manual"),
+        make_spec("edit_stage"),
+        make_spec("gone"),
+    )
+    new = make_base(
+        make_spec("keep"),
+        make_spec("edit_source", result=7),
+        make_spec("edit_manual", when="another time"),
+        make_spec("edit_stage", stage="move"),
+        make_spec("fresh"),
+    )
     diff = diff_bases(old, new)
     assert diff.added == ["fresh"]
     assert diff.removed == ["gone"]
@@ -241,8 +266,20 @@ def test_explicit_missing_version(saved_root):
 
 @pytest.mark.parametrize(
     "manifest",
-    ["{not json", "[]", json.dumps({"format": "logicdistill-base/2", "task": "pursuit", "version": 1,
-                                    "parent": None, "created": "", "functions": []})],
+    [
+        "{not json",
+        "[]",
+        json.dumps(
+            {
+                "format": "logicdistill-base/2",
+                "task": "pursuit",
+                "version": 1,
+                "parent": None,
+                "created": "",
+                "functions": [],
+            }
+        ),
+    ],
     ids=["invalid-json", "wrong-shape", "wrong-format"],
 )
 def test_invalid_manifest(saved_root, manifest):

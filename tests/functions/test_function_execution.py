@@ -92,8 +92,19 @@ def test_safe_exceptions_can_be_raised_and_caught():
         ("return globals()", NameError),
         ("print('hi')", NameError),
     ],
-    ids=["import-os", "from-os", "import-subprocess", "dunder-import", "relative", "open", "eval", "exec",
-         "getattr", "globals", "print"],
+    ids=[
+        "import-os",
+        "from-os",
+        "import-subprocess",
+        "dunder-import",
+        "relative",
+        "open",
+        "eval",
+        "exec",
+        "getattr",
+        "globals",
+        "print",
+    ],
 )
 def test_forbidden_access_fails_when_the_function_is_called(body, error):
     fn = compiled(f"def f(state):\n    {body}\n")  # compiling is fine: the body has not run yet

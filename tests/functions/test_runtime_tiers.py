@@ -6,19 +6,19 @@ from __future__ import annotations
 
 import pytest
 
+from logicdistill.agent.episodes import run_episode
 from logicdistill.agent.loop import LDAgent
 from logicdistill.agent.selectors import RandomSelector
-from logicdistill.evaluation.episodes import run_episode
 from logicdistill.functions import Provenance, Verification, functions_from_source
 from logicdistill.functions import runtime as runtime_module
 from logicdistill.functions.runtime import FunctionRuntime, configure_runtime, get_runtime
 from logicdistill.functions.sandbox import SandboxLimits
 from logicdistill.functions.verification import merge
+from logicdistill.games.pursuit.env import PursuitConfig, make_env
+from logicdistill.games.pursuit.task import PursuitTask
+from logicdistill.games.twentyone.env import TwentyOneEnv
+from logicdistill.games.twentyone.task import TwentyOneTask
 from logicdistill.retrieval.bm25 import BM25Retriever
-from logicdistill.tasks.pursuit.env import PursuitConfig, make_env
-from logicdistill.tasks.pursuit.task import PursuitTask
-from logicdistill.tasks.twentyone.env import TwentyOneEnv
-from logicdistill.tasks.twentyone.task import TwentyOneTask
 
 
 @pytest.fixture
@@ -42,7 +42,7 @@ def test_only_sources_identical_to_the_shipped_ones_are_trusted():
 def play(task, base, env_config: PursuitConfig, seed: int):
     env = make_env(env_config)
     agent = LDAgent(task, base, BM25Retriever(), RandomSelector(seed), top_k=5)
-    return run_episode(env, agent, seed=seed, keep=True)
+    return run_episode(task, env, agent, seed=seed, keep=True)
 
 
 def decisions(result) -> list:
@@ -90,13 +90,16 @@ def test_misbehaving_functions_in_play_fall_back_and_the_episode_goes_on(fresh_r
     """Both behave on the first steps (as on a verifier's samples) and then hang or hoard memory."""
     task = PursuitTask()
     runtime = fresh_runtime(SandboxLimits(call_ms=300))
-    extra = [replace_status(s) for s in functions_from_source(HOSTILE_MOVES, Provenance(kind="teacher"),
-                                                               Verification(status="verified"))]
+    extra = [
+        replace_status(s)
+        for s in functions_from_source(HOSTILE_MOVES, Provenance(kind="teacher"), Verification(status="verified"))
+    ]
     base = merge(task.bundled_base(), extra, "hostile moves")
     result = play(task, base, PursuitConfig(map="ring", max_steps=12), seed=1)
     assert result.steps == 12 or result.success  # played to its end
     errors = [r.error or "" for s in result.trace for r in s.stages] + [
-        e for s in result.trace for r in s.stages for e in r.rejected.values()]
+        e for s in result.trace for r in s.stages for e in r.rejected.values()
+    ]
     assert any("did not finish within 300 ms" in e for e in errors)
     assert any("ran out of memory" in e for e in errors)
     assert "stall" in runtime.counts.quarantined and runtime.counts.failures["timeout"] == 1
@@ -121,10 +124,13 @@ def quit_game(state, stand_on):
     """
     raise SystemExit(3)
 '''
-    base = merge(task.bundled_base(), functions_from_source(source, Provenance(kind="teacher"),
-                                                            Verification(status="verified")), "exit")
+    base = merge(
+        task.bundled_base(),
+        functions_from_source(source, Provenance(kind="teacher"), Verification(status="verified")),
+        "exit",
+    )
     agent = LDAgent(task, base, BM25Retriever(), RandomSelector(2), top_k=5)
-    result = run_episode(TwentyOneEnv(), agent, seed=2, keep=True)
+    result = run_episode(task, TwentyOneEnv(), agent, seed=2, keep=True)
     assert result.steps >= 1
     rejected = [e for s in result.trace for r in s.stages for e in r.rejected.values()]
     assert rejected and all("SystemExit" in e for e in rejected)

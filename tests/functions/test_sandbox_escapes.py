@@ -17,16 +17,15 @@ import pytest
 
 from logicdistill.functions import FunctionSpec, Manual, Provenance, Verification
 from logicdistill.functions.sandbox import Sandbox, SandboxLimits, task_reference
-from logicdistill.functions.verification import task_samples
 from logicdistill.tasks import get_task
 
 SYS_SOCKET = {"x86_64": 41, "aarch64": 198}[os.uname().machine]
 TASK = get_task("twentyone")
-STATE = task_samples(TASK).samples[0].state
+STATE = TASK.verification_samples().samples[0].state
 
 # Real builtins, os and sys, from inside any function: walks the subclasses of object to a
 # function defined in the os module and takes its globals.
-PRELUDE = '''
+PRELUDE = """
     for cls in ().__class__.__base__.__subclasses__():
         init = cls.__init__
         if init.__class__.__name__ == "function" and "path" in init.__globals__ and "sep" in init.__globals__:
@@ -37,14 +36,20 @@ PRELUDE = '''
     imp = b["__import__"]
     os = imp("os")
     sys = imp("sys")
-'''
+"""
 
 
 def spec(body: str) -> FunctionSpec:
     source = "def attack(state):\n" + PRELUDE + "\n".join("    " + line for line in body.strip().splitlines()) + "\n"
-    return FunctionSpec(name="attack", stage="estimate", signature="(state)", manual=Manual(what="x", when="y"),
-                        source=source, provenance=Provenance(kind="teacher"),
-                        verification=Verification(status="verified"))
+    return FunctionSpec(
+        name="attack",
+        stage="estimate",
+        signature="(state)",
+        manual=Manual(what="x", when="y"),
+        source=source,
+        provenance=Provenance(kind="teacher"),
+        verification=Verification(status="verified"),
+    )
 
 
 @pytest.fixture(scope="module")
@@ -68,16 +73,19 @@ def test_the_prelude_really_reaches_the_real_builtins(sandbox):
     assert outcome.error is None and outcome.value == [True, True, 3]
 
 
-@pytest.mark.parametrize("attack", [
-    'b["open"](SCRATCH + "/written.txt", "w").write("escaped")',
-    'os.open(SCRATCH + "/created.txt", os.O_CREAT | os.O_WRONLY)',
-    'os.mkdir(SCRATCH + "/dir")',
-    'imp("subprocess").run(["touch", SCRATCH + "/by_subprocess"])',
-    'os.posix_spawn("/bin/touch", ["touch", SCRATCH + "/by_spawn"], {})',
-    'os.rename(SCRATCH + "/keep.txt", SCRATCH + "/moved.txt")',
-    'os.unlink(SCRATCH + "/keep.txt")',
-    'os.symlink("/etc/passwd", SCRATCH + "/link")',
-])
+@pytest.mark.parametrize(
+    "attack",
+    [
+        'b["open"](SCRATCH + "/written.txt", "w").write("escaped")',
+        'os.open(SCRATCH + "/created.txt", os.O_CREAT | os.O_WRONLY)',
+        'os.mkdir(SCRATCH + "/dir")',
+        'imp("subprocess").run(["touch", SCRATCH + "/by_subprocess"])',
+        'os.posix_spawn("/bin/touch", ["touch", SCRATCH + "/by_spawn"], {})',
+        'os.rename(SCRATCH + "/keep.txt", SCRATCH + "/moved.txt")',
+        'os.unlink(SCRATCH + "/keep.txt")',
+        'os.symlink("/etc/passwd", SCRATCH + "/link")',
+    ],
+)
 def test_no_file_or_process_escapes(sandbox, tmp_path, attack):
     (tmp_path / "keep.txt").write_text("original")
     before = files(tmp_path)
@@ -87,10 +95,13 @@ def test_no_file_or_process_escapes(sandbox, tmp_path, attack):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["keep.txt"]
 
 
-@pytest.mark.parametrize("attack", [
-    'os.system("touch " + SCRATCH + "/by_shell")',
-    'sys.modules["ctypes"].CDLL(None).system(("touch " + SCRATCH + "/by_libc").encode())',
-])
+@pytest.mark.parametrize(
+    "attack",
+    [
+        'os.system("touch " + SCRATCH + "/by_shell")',
+        'sys.modules["ctypes"].CDLL(None).system(("touch " + SCRATCH + "/by_libc").encode())',
+    ],
+)
 def test_shell_commands_fail_to_start(sandbox, tmp_path, attack):
     """``system()`` reports a failed start as exit status 127 instead of raising."""
     (tmp_path / "keep.txt").write_text("original")
@@ -99,14 +110,17 @@ def test_shell_commands_fail_to_start(sandbox, tmp_path, attack):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["keep.txt"]
 
 
-@pytest.mark.parametrize("attack", [
-    'return b["open"]("/etc/passwd").read()',
-    'return os.listdir("/")',
-    'return os.stat("/etc/passwd").st_size',
-    'return imp("ctypes")',  # not imported before confinement: its files cannot be opened
-    'return os.fork()',
-    'return os.execv("/bin/true", ["true"])',
-])
+@pytest.mark.parametrize(
+    "attack",
+    [
+        'return b["open"]("/etc/passwd").read()',
+        'return os.listdir("/")',
+        'return os.stat("/etc/passwd").st_size',
+        'return imp("ctypes")',  # not imported before confinement: its files cannot be opened
+        "return os.fork()",
+        'return os.execv("/bin/true", ["true"])',
+    ],
+)
 def test_no_reading_files_or_starting_processes(sandbox, attack):
     outcome = run(sandbox, attack)
     assert outcome.error is not None and outcome.value is None
@@ -121,10 +135,13 @@ def test_no_network_connection(sandbox):
     thread = threading.Thread(target=lambda: accepted.append(_accept(listener)))
     thread.start()
     port = listener.getsockname()[1]
-    outcome = run(sandbox, f'''
+    outcome = run(
+        sandbox,
+        f"""
 s = imp("socket").socket()
 s.connect(("127.0.0.1", {port}))
-return 1''')
+return 1""",
+    )
     thread.join()
     listener.close()
     assert outcome.error is not None
@@ -155,7 +172,11 @@ def test_no_environment_and_no_inherited_descriptors(sandbox, tmp_path, monkeypa
         assert held.fileno() > 2
         box = Sandbox(task_reference(TASK))  # started now, with the secret in the parent's environment
         try:
-            outcome = box.call([TASK.snapshot(STATE, 0, {}, {})], [(spec('''
+            outcome = box.call(
+                [TASK.snapshot(STATE, 0, {}, {})],
+                [
+                    (
+                        spec("""
 readable = []
 for fd in range(3, 256):
     try:
@@ -163,7 +184,12 @@ for fd in range(3, 256):
         readable.append(fd)
     except b["OSError"]:
         pass
-return [sorted(os.environ), readable]'''), (), 0)])[0]
+return [sorted(os.environ), readable]"""),
+                        (),
+                        0,
+                    )
+                ],
+            )[0]
         finally:
             box.close()
     assert outcome.error is None
@@ -178,12 +204,15 @@ def test_patching_modules_changes_only_the_worker(sandbox):
     assert math.pi == pytest.approx(3.14159, abs=1e-4)
 
 
-@pytest.mark.parametrize("attack, reason", [
-    ("os._exit(3)", "exit status 3"),
-    ("os.write(1, b'garbage that is not a frame')", "not plain data"),
-    ('sys.modules["ctypes"].string_at(0)', "SIGSEGV"),
-    ('imp("json").dumps = None', "exit status 1"),  # its replies cannot be written any more
-])
+@pytest.mark.parametrize(
+    "attack, reason",
+    [
+        ("os._exit(3)", "exit status 3"),
+        ("os.write(1, b'garbage that is not a frame')", "not plain data"),
+        ('sys.modules["ctypes"].string_at(0)', "SIGSEGV"),
+        ('imp("json").dumps = None', "exit status 1"),  # its replies cannot be written any more
+    ],
+)
 def test_a_worker_killed_from_inside_is_replaced(sandbox, attack, reason):
     restarts = sandbox.restarts
     outcome = run(sandbox, attack + "\nreturn 1")

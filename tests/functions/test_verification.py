@@ -16,7 +16,6 @@ from logicdistill.functions.check import check_function_base
 from logicdistill.functions.execution import compile_function
 from logicdistill.functions.sandbox import SandboxLimits
 from logicdistill.functions.verification import Limits, RejectedError, Verifier, add_source
-from logicdistill.functions.verification.samples import task_samples
 from logicdistill.tasks import get_task
 
 PURSUIT_TARGET = '''\
@@ -86,10 +85,16 @@ def test_good_twentyone_functions_are_admitted_together(tmp_path):
 def test_one_bad_function_keeps_the_whole_file_out(tmp_path):
     root = tmp_path / "base"
     save_base(get_task("twentyone").bundled_base(), root)
-    bad = TWENTYONE_DECIDE + '\n\ndef always_double(state, stand_on):\n    """Double.\n\n    When: never.\n    """\n    return "double"\n'
+    bad = (
+        TWENTYONE_DECIDE
+        + '\n\ndef always_double(state, stand_on):\n    """Double.\n\n    When: never.\n    """\n    return "double"\n'
+    )
     with pytest.raises(RejectedError) as err:
         add_source(root, get_task("twentyone"), bad, "mine.py")
-    assert [v.name for v in err.value.report.verdicts if v.admitted] == ["hit_when_hitting_is_worth_more", "stick_on_soft_19"]
+    assert [v.name for v in err.value.report.verdicts if v.admitted] == [
+        "hit_when_hitting_is_worth_more",
+        "stick_on_soft_19",
+    ]
     assert load_base(root).version == 1
 
 
@@ -116,13 +121,15 @@ def test_bundled_functions_pass_verification(task_name):
     task = get_task(task_name)
     with Verifier(task, task.bundled_base()) as verifier:
         for stage in task.stages:
-            text = (resources.files(f"logicdistill.tasks.{task_name}") / "base" / f"{stage.name}.py").read_text()
+            text = (resources.files(f"logicdistill.games.{task_name}") / "base" / f"{stage.name}.py").read_text()
             report = verifier.verify(text, Provenance(kind="human"), stage.name)
             assert report.ok, report.lines()
 
 
 def test_ordinary_python_passes_the_static_checks():
-    report = verify("pursuit", '''
+    report = verify(
+        "pursuit",
+        '''
         STAGE = "move"
 
 
@@ -144,14 +151,16 @@ def test_ordinary_python_passes_the_static_checks():
                 case (row, col) if row >= 0:
                     return "stay"
             return "stay"
-    ''')
+    ''',
+    )
     assert report.ok, report.lines()
 
 
 def test_the_sandbox_survives_a_killed_function_and_reasons_repeat_exactly():
     task = get_task("pursuit")
-    loop = 'STAGE = "move"\n\ndef spin(state, target, goal):\n    """Spin.\n\n    When: never.\n    """\n    while True:\n        pass\n'
-    lam = 'STAGE = "move"\n\ndef lam(state, target, goal):\n    """Lambda.\n\n    When: never.\n    """\n    return lambda: 0\n'
+    head = '"""{}.\n\n    When: never.\n    """\n'
+    loop = f'STAGE = "move"\n\ndef spin(state, target, goal):\n    {head.format("Spin")}    while True:\n        pass\n'
+    lam = f'STAGE = "move"\n\ndef lam(state, target, goal):\n    {head.format("Lambda")}    return lambda: 0\n'
     with Verifier(task, task.bundled_base(), Limits(SandboxLimits(call_ms=1000))) as verifier:
         assert "did not finish" in verifier.verify(loop, Provenance(kind="human")).lines()[0]
         assert verifier.verify(PURSUIT_TARGET, Provenance(kind="human")).ok  # a fresh worker took over
@@ -163,7 +172,7 @@ def test_the_sandbox_survives_a_killed_function_and_reasons_repeat_exactly():
 
 def test_admitted_functions_run_like_any_other(tmp_path):
     saved, _ = add_source(tmp_path / "b", get_task("pursuit"), PURSUIT_TARGET, "mine.py")
-    sample = task_samples(get_task("pursuit")).samples[0]
+    sample = get_task("pursuit").verification_samples().samples[0]
     view = get_task("pursuit").function_view(sample.state, 0, {}, {})
     assert compile_function(saved.get("evader_with_fewest_exits"))(view) in sample.state.active_evaders
 
@@ -180,13 +189,21 @@ def test_cli_add_refuses_with_exit_code_2_and_admits_good_files(tmp_path):
     markup = '\n\ndef markup_target(state):\n    """Return markup.\n\n    When: never.\n    """\n    return "[/bold]"\n'
     bad.write_text(PURSUIT_TARGET.replace("return min", "import os\n    return min") + markup)
     good.write_text(PURSUIT_TARGET)
-    run = subprocess.run([sys.executable, "-m", "logicdistill", "base", "add", "--base", str(root), str(bad)],
-                         capture_output=True, text=True, timeout=120)
+    run = subprocess.run(
+        [sys.executable, "-m", "logicdistill", "base", "add", "--base", str(root), str(bad)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     printed = " ".join(run.stderr.split())  # rich wraps long lines
     assert run.returncode == 2 and "import of 'os' is not allowed" in printed and "Traceback" not in printed
     assert "got '[/bold]'" in printed  # untrusted text is printed as text, not as console markup
     assert not root.exists()
-    run = subprocess.run([sys.executable, "-m", "logicdistill", "base", "add", "--base", str(root), str(good)],
-                         capture_output=True, text=True, timeout=120)
+    run = subprocess.run(
+        [sys.executable, "-m", "logicdistill", "base", "add", "--base", str(root), str(good)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert run.returncode == 0, run.stderr
     assert "evader_with_fewest_exits: admitted" in " ".join(run.stdout.split()) and "v2" in run.stdout

@@ -16,8 +16,6 @@ QUERY = "guard the door of the room"
 INSTRUCTION = "You command one pursuer of a team on a grid with walls."
 
 
-
-
 def small_base() -> FunctionBase:
     return FunctionBase(
         task="pursuit",

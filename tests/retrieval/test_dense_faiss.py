@@ -14,10 +14,21 @@ from logicdistill.retrieval import Query
 from logicdistill.retrieval.dense import DenseRetriever
 
 VERBS = ["Chase", "Guard", "Flank", "Ambush", "Shadow", "Corner", "Block", "Herd"]
-OBJECTS = ["the nearest evader", "the door of the room", "the corridor exit", "the crossroads",
-           "the evader with most territory", "the far corner"]
-CONDITIONS = ["the evader is close", "teammates pile up", "the step limit is near", "the map is open",
-              "the evader has one exit"]
+OBJECTS = [
+    "the nearest evader",
+    "the door of the room",
+    "the corridor exit",
+    "the crossroads",
+    "the evader with most territory",
+    "the far corner",
+]
+CONDITIONS = [
+    "the evader is close",
+    "teammates pile up",
+    "the step limit is near",
+    "the map is open",
+    "the evader has one exit",
+]
 INSTRUCTION = "You move one blue pursuer of a team on a grid with walls."
 QUERIES = [
     Query((INSTRUCTION, "Stage strategy: choose the cell to head for", "evaders E0 d3 terr4 exits1", "target E0")),
@@ -30,10 +41,14 @@ QUERIES = [
 @pytest.fixture(scope="module")
 def base() -> FunctionBase:
     """240 strategy functions with distinct manuals and 40 move functions."""
-    specs = [spec(f"{verb.lower()}_{i}", f"{verb} {obj}.", f"{condition}.")
-             for i, (verb, obj, condition) in enumerate(itertools.product(VERBS, OBJECTS, CONDITIONS))]
-    moves = [spec(f"step_{i}", f"Step towards {obj}.", f"{condition}.", stage="move")
-             for i, (obj, condition) in enumerate(itertools.product(OBJECTS[:4], CONDITIONS * 2))]
+    specs = [
+        spec(f"{verb.lower()}_{i}", f"{verb} {obj}.", f"{condition}.")
+        for i, (verb, obj, condition) in enumerate(itertools.product(VERBS, OBJECTS, CONDITIONS))
+    ]
+    moves = [
+        spec(f"step_{i}", f"Step towards {obj}.", f"{condition}.", stage="move")
+        for i, (obj, condition) in enumerate(itertools.product(OBJECTS[:4], CONDITIONS * 2))
+    ]
     return FunctionBase(task="pursuit", functions=tuple(specs + moves))
 
 
@@ -43,8 +58,10 @@ def indexed(base: FunctionBase, faiss_above: int) -> DenseRetriever:
     return retriever
 
 
-@pytest.mark.parametrize("faiss_above, faiss_stages", [(2000, set()), (240, set()), (239, {"strategy"}),
-                                                       (40, {"strategy"}), (39, {"strategy", "move"})])
+@pytest.mark.parametrize(
+    "faiss_above, faiss_stages",
+    [(2000, set()), (240, set()), (239, {"strategy"}), (40, {"strategy"}), (39, {"strategy", "move"})],
+)
 def test_faiss_only_for_stages_above_the_threshold(base, faiss_above, faiss_stages):
     assert set(indexed(base, faiss_above).indexes) == faiss_stages
 

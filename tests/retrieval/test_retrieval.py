@@ -17,21 +17,32 @@ STAGE = "strategy"
 OTHER_STAGE = "move"
 
 
-
-
 def hand_built_base() -> FunctionBase:
     return FunctionBase(
         task="pursuit",
         functions=(
-            spec("chase_evader", "Run straight at the evader and chase it down as fast as possible.",
-                 "the evader is close and running in the open."),
+            spec(
+                "chase_evader",
+                "Run straight at the evader and chase it down as fast as possible.",
+                "the evader is close and running in the open.",
+            ),
             # In another stage, worded like the door query: it must never be returned for STAGE.
-            spec("guard_door_step", "Step into the doorway to guard the door of the room.",
-                 "guarding a door so nobody leaves the room.", stage=OTHER_STAGE),
-            spec("guard_door", "Stand in the doorway and guard the door so nobody can leave the room.",
-                 "the evader is inside a room with a single door."),
-            spec("flee_to_corner", "Retreat and flee into the nearest corner to hide.",
-                 "I am in danger and must escape to a corner."),
+            spec(
+                "guard_door_step",
+                "Step into the doorway to guard the door of the room.",
+                "guarding a door so nobody leaves the room.",
+                stage=OTHER_STAGE,
+            ),
+            spec(
+                "guard_door",
+                "Stand in the doorway and guard the door so nobody can leave the room.",
+                "the evader is inside a room with a single door.",
+            ),
+            spec(
+                "flee_to_corner",
+                "Retreat and flee into the nearest corner to hide.",
+                "I am in danger and must escape to a corner.",
+            ),
         ),
     )
 

@@ -8,12 +8,11 @@ from dataclasses import dataclass
 
 import pytest
 import torch
+from helpers import LocalServer, start_server
 
 from logicdistill.serve import create_app
 from logicdistill.student import load_student
 from logicdistill.student.model import DEFAULT_NAME, Student
-
-from helpers import LocalServer, start_server
 
 
 @dataclass

@@ -12,15 +12,15 @@ import openai
 import pytest
 
 from logicdistill.agent.loop import LDAgent, stage_line
+from logicdistill.agent.students import StudentSelector
+from logicdistill.games.pursuit.env import PursuitEnv
+from logicdistill.games.pursuit.evaders import smart_evader
+from logicdistill.games.pursuit.maps import bundled_map
 from logicdistill.retrieval import make_retriever
 from logicdistill.serve.schemas import SelectRequest
 from logicdistill.serve.select import select_prompt
-from logicdistill.student.agents import StudentSelector
 from logicdistill.student.scoring import score_candidates
 from logicdistill.tasks import get_task
-from logicdistill.tasks.pursuit.env import PursuitEnv
-from logicdistill.tasks.pursuit.evaders import smart_evader
-from logicdistill.tasks.pursuit.maps import bundled_map
 
 pytestmark = pytest.mark.slow
 MAX_TOKENS = 24  # the server's cap on every reply
@@ -44,15 +44,17 @@ def test_models_lists_the_served_id(served):
 
 
 def test_chat_completion_through_the_openai_client_is_greedy_and_honours_stop(served):
-    ask = dict(model=served.model_id, messages=[{"role": "system", "content": "You are terse."},
-                                                {"role": "user", "content": "Name three colours."}])
+    ask = dict(
+        model=served.model_id,
+        messages=[{"role": "system", "content": "You are terse."}, {"role": "user", "content": "Name three colours."}],
+    )
     first = client(served).chat.completions.create(**ask, max_tokens=12)
     text = first.choices[0].message.content
     assert text.strip() and first.model == served.model_id and first.object == "chat.completion"
     assert first.choices[0].finish_reason in ("stop", "length") and first.choices[0].message.role == "assistant"
     assert 0 < first.usage.completion_tokens <= 12
     assert first.usage.total_tokens == first.usage.prompt_tokens + first.usage.completion_tokens > 20
-    stop = text.strip()[len(text.strip()) // 2:][:3]  # a piece from the middle of the greedy reply
+    stop = text.strip()[len(text.strip()) // 2 :][:3]  # a piece from the middle of the greedy reply
     cut = client(served).chat.completions.create(**ask, max_tokens=12, stop=[stop])
     assert cut.choices[0].message.content == text[: text.index(stop)]  # greedy: same tokens up to the stop
     assert cut.choices[0].finish_reason == "stop"
@@ -60,19 +62,24 @@ def test_chat_completion_through_the_openai_client_is_greedy_and_honours_stop(se
 
 def test_the_server_caps_the_reply_length(served):
     reply = client(served).chat.completions.create(
-        model=served.model_id, messages=[{"role": "user", "content": "Write a long story about a cat."}],
-        max_tokens=5000)
+        model=served.model_id,
+        messages=[{"role": "user", "content": "Write a long story about a cat."}],
+        max_tokens=5000,
+    )
     assert reply.usage.completion_tokens <= MAX_TOKENS
     assert reply.choices[0].finish_reason == "length"
 
 
-@pytest.mark.parametrize(("change", "error", "words"), [
-    ({"model": "gpt-9"}, openai.NotFoundError, "model 'gpt-9' is not served here; this server serves"),
-    ({"messages": []}, openai.BadRequestError, "messages: List should have at least 1 item"),
-    ({"stream": True}, openai.BadRequestError, "stream: Input should be False"),
-    ({"n": 2}, openai.BadRequestError, "n: Input should be 1"),
-    ({"temperature": 5}, openai.BadRequestError, "temperature: Input should be less than or equal to 2"),
-])
+@pytest.mark.parametrize(
+    ("change", "error", "words"),
+    [
+        ({"model": "gpt-9"}, openai.NotFoundError, "model 'gpt-9' is not served here; this server serves"),
+        ({"messages": []}, openai.BadRequestError, "messages: List should have at least 1 item"),
+        ({"stream": True}, openai.BadRequestError, "stream: Input should be False"),
+        ({"n": 2}, openai.BadRequestError, "n: Input should be 1"),
+        ({"temperature": 5}, openai.BadRequestError, "temperature: Input should be less than or equal to 2"),
+    ],
+)
 def test_bad_chat_requests_are_clear_4xx_errors(served, change, error, words):
     ask = {"model": served.model_id, "messages": [{"role": "user", "content": "hi"}], "max_tokens": 2} | change
     with pytest.raises(error, match=words):
@@ -93,11 +100,20 @@ class Recorder:
 
 def body(task, req, model: str, split_stage: bool) -> dict:
     """The request's fields as a client sends them; the stage either way the endpoint takes it."""
-    stage = ({"stage": req.stage.name, "stage_description": req.stage.description} if split_stage
-             else {"stage_line": stage_line(req.stage)})
-    return {"model": model, "instruction": task.instruction, **stage, "state_text": req.state_text,
-            "candidates": [{"name": c.name, "manual": c.manual.text(), "preview": req.previews[c.name]}
-                           for c in req.candidates]}
+    stage = (
+        {"stage": req.stage.name, "stage_description": req.stage.description}
+        if split_stage
+        else {"stage_line": stage_line(req.stage)}
+    )
+    return {
+        "model": model,
+        "instruction": task.instruction,
+        **stage,
+        "state_text": req.state_text,
+        "candidates": [
+            {"name": c.name, "manual": c.manual.text(), "preview": req.previews[c.name]} for c in req.candidates
+        ],
+    }
 
 
 def test_select_chooses_exactly_as_the_in_process_ld_agent(served):
@@ -129,25 +145,42 @@ def test_select_chooses_exactly_as_the_in_process_ld_agent(served):
         assert answer["model"] == served.model_id and answer["prompt_tokens"] > 100
 
 
-@pytest.mark.parametrize(("change", "words"), [
-    ({"stage_line": None}, "give either stage_line or stage"),
-    ({"stage": "move"}, "give either stage_line or stage"),
-    ({"candidates": []}, "candidates: List should have at least 1 item"),
-    ({"candidates": [{"name": "a", "manual": "m"}, {"name": "a", "manual": "n"}]}, "candidate names must be unique"),
-    ({"candidates": [{"name": "a", "manual": "m", "preview": "x"}, {"name": "b", "manual": "n"}]},
-     "give a preview for every candidate or for none"),
-    ({"state_text": 3}, "state_text: Input should be a valid string"),
-])
+@pytest.mark.parametrize(
+    ("change", "words"),
+    [
+        ({"stage_line": None}, "give either stage_line or stage"),
+        ({"stage": "move"}, "give either stage_line or stage"),
+        ({"candidates": []}, "candidates: List should have at least 1 item"),
+        (
+            {"candidates": [{"name": "a", "manual": "m"}, {"name": "a", "manual": "n"}]},
+            "candidate names must be unique",
+        ),
+        (
+            {"candidates": [{"name": "a", "manual": "m", "preview": "x"}, {"name": "b", "manual": "n"}]},
+            "give a preview for every candidate or for none",
+        ),
+        ({"state_text": 3}, "state_text: Input should be a valid string"),
+    ],
+)
 def test_bad_select_requests_are_clear_400s(served, change, words):
-    sent = {"instruction": "Catch them.", "stage_line": "Stage move: pick a move.", "state_text": "P0",
-            "candidates": [{"name": "a", "manual": "m"}, {"name": "b", "manual": "n"}]} | change
+    sent = {
+        "instruction": "Catch them.",
+        "stage_line": "Stage move: pick a move.",
+        "state_text": "P0",
+        "candidates": [{"name": "a", "manual": "m"}, {"name": "b", "manual": "n"}],
+    } | change
     status, answer = post(served, "/select", {k: v for k, v in sent.items() if v is not None})
     assert status == 400 and words in answer["error"]["message"]
     assert answer["error"]["type"] == "invalid_request_error"
 
 
 def test_select_for_another_model_is_a_404(served):
-    sent = {"model": "other", "instruction": "x", "stage_line": "Stage move: y", "state_text": "z",
-            "candidates": [{"name": "a", "manual": "m"}]}
+    sent = {
+        "model": "other",
+        "instruction": "x",
+        "stage_line": "Stage move: y",
+        "state_text": "z",
+        "candidates": [{"name": "a", "manual": "m"}],
+    }
     status, answer = post(served, "/select", sent)
     assert status == 404 and answer["error"]["code"] == "model_not_found"

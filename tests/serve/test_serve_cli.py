@@ -11,22 +11,41 @@ import time
 import urllib.request
 
 import pytest
-
 from helpers import free_port
 
 pytestmark = pytest.mark.slow
 
 
 def serve(*args: str, timeout: float = 120) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "logicdistill", "serve", *args], capture_output=True, text=True,
-                          timeout=timeout, env=os.environ | {"OMP_NUM_THREADS": "1"})
+    return subprocess.run(
+        [sys.executable, "-m", "logicdistill", "serve", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=os.environ | {"OMP_NUM_THREADS": "1"},
+    )
 
 
 def test_serve_answers_models_until_stopped():
     port = free_port()
-    process = subprocess.Popen([sys.executable, "-m", "logicdistill", "serve", "--port", str(port), "--dtype",
-                                "float32", "--served-model-name", "tiny"], stdout=subprocess.PIPE,
-                               stderr=subprocess.STDOUT, text=True, env=os.environ | {"OMP_NUM_THREADS": "1"})
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "logicdistill",
+            "serve",
+            "--port",
+            str(port),
+            "--dtype",
+            "float32",
+            "--served-model-name",
+            "tiny",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=os.environ | {"OMP_NUM_THREADS": "1"},
+    )
     try:
         deadline, models = time.time() + 120, None
         while models is None and time.time() < deadline and process.poll() is None:
@@ -42,12 +61,15 @@ def test_serve_answers_models_until_stopped():
         process.wait(timeout=30)
 
 
-@pytest.mark.parametrize(("args", "words"), [
-    (["--run", "no/such/run"], "run folder not found: no/such/run"),
-    (["--run", "r", "--student", "s"], "give --run or --student, not both"),
-    (["--student", "no/such-model"], "cannot load student model 'no/such-model'"),
-    (["--max-tokens", "0"], "--max-tokens must be at least 1"),
-])
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (["--run", "no/such/run"], "run folder not found: no/such/run"),
+        (["--run", "r", "--student", "s"], "give --run or --student, not both"),
+        (["--student", "no/such-model"], "cannot load student model 'no/such-model'"),
+        (["--max-tokens", "0"], "--max-tokens must be at least 1"),
+    ],
+)
 def test_bad_input_is_one_clear_line(args, words):
     run = serve("--port", str(free_port()), *args)
     printed = " ".join(run.stderr.split())

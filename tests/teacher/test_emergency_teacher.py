@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from conftest import functions_reply
 
-from logicdistill.emergency import get_scenario, task_module
+from logicdistill.emergency import get_scenario
 from logicdistill.emergency.respond import new_functions
+from logicdistill.tasks import get_task
 from logicdistill.teacher import TeacherClient, TeacherConfig
 
 STRAIGHT_ON = '''def walk_straight_on(state, target, goal):
@@ -28,8 +29,9 @@ AROUND = '''def detour_closed_cells(state, target, goal):
 
 def test_a_rule_breaking_function_is_fed_back_and_the_fix_admitted(teacher_server, tmp_path):
     teacher_server.replies["move"] = [functions_reply("move", STRAIGHT_ON), functions_reply("move", AROUND)]
-    scenario = get_scenario("pursuit", "closed_zone")
-    task = task_module("pursuit").task_for(scenario)
+    pursuit = get_task("pursuit")
+    scenario = get_scenario(pursuit, "closed_zone")
+    task = pursuit.under_rule(scenario)
     client = TeacherClient(TeacherConfig("scripted-teacher", teacher_server.url, store=tmp_path / "store"))
     specs = new_functions(scenario, task, task.bundled_base(), client, retries=1)
     assert [f.name for f in specs] == ["detour_closed_cells"]

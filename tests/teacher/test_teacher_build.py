@@ -72,8 +72,9 @@ def script_twentyone(server) -> None:
 
 def test_build_writes_a_verified_base_with_provenance(teacher_server, tmp_path):
     script_twentyone(teacher_server)
-    base, outcomes = build_base(client(teacher_server.url, tmp_path / "store"), get_task("twentyone"),
-                                per_stage=1, retries=1)
+    base, outcomes = build_base(
+        client(teacher_server.url, tmp_path / "store"), get_task("twentyone"), per_stage=1, retries=1
+    )
     assert base.names() == ["stand_on_dealer_strength", "stick_at_estimate"]
     for spec in base.functions:
         assert spec.provenance.kind == "teacher" and spec.provenance.model == "scripted-teacher"
@@ -90,8 +91,9 @@ def test_build_writes_a_verified_base_with_provenance(teacher_server, tmp_path):
 
 def test_rejected_functions_are_fed_back_and_fixed_on_retry(teacher_server, tmp_path):
     script_twentyone(teacher_server)
-    _, outcomes = build_base(client(teacher_server.url, tmp_path / "store"), get_task("twentyone"),
-                             per_stage=1, retries=1)
+    _, outcomes = build_base(
+        client(teacher_server.url, tmp_path / "store"), get_task("twentyone"), per_stage=1, retries=1
+    )
     decide = outcomes[1]
     assert [f.name for f in decide.admitted] == ["stick_at_estimate"]
     assert any("import of 'os' is not allowed" in r for r in decide.rejections)
@@ -99,18 +101,28 @@ def test_rejected_functions_are_fed_back_and_fixed_on_retry(teacher_server, tmp_
     assert retry[-2]["role"] == "assistant" and "ask_the_shell" in retry[-2]["content"]  # the conversation goes on
     feedback = retry[-1]["content"]
     assert "ask_the_shell: rejected: line 6: import of 'os' is not allowed" in feedback
-    assert "double_down: rejected: returned a result stage decide cannot use: action must be 'hit' or 'stick'" in feedback
+    assert (
+        "double_down: rejected: returned a result stage decide cannot use: action must be 'hit' or 'stick'" in feedback
+    )
 
 
 def test_retries_ask_only_for_the_missing_functions(teacher_server, tmp_path):
     second = ESTIMATE.replace("stand_on_dealer_strength", "stand_on_dealer_strength_again")
     fixed = DECIDE.replace("stick_at_estimate", "stick_at_estimate_again")
     teacher_server.replies["estimate"] = [functions_reply("estimate", ESTIMATE, second)]
-    teacher_server.replies["decide"] = [functions_reply("decide", DECIDE, DECIDE_DOUBLE), functions_reply("decide", fixed)]
-    base, outcomes = build_base(client(teacher_server.url, tmp_path / "store"), get_task("twentyone"),
-                                per_stage=2, retries=2)
-    assert base.names() == ["stand_on_dealer_strength", "stand_on_dealer_strength_again", "stick_at_estimate",
-                            "stick_at_estimate_again"]
+    teacher_server.replies["decide"] = [
+        functions_reply("decide", DECIDE, DECIDE_DOUBLE),
+        functions_reply("decide", fixed),
+    ]
+    base, outcomes = build_base(
+        client(teacher_server.url, tmp_path / "store"), get_task("twentyone"), per_stage=2, retries=2
+    )
+    assert base.names() == [
+        "stand_on_dealer_strength",
+        "stand_on_dealer_strength_again",
+        "stick_at_estimate",
+        "stick_at_estimate_again",
+    ]
     assert [o.requests for o in outcomes] == [1, 2]
     retry = teacher_server.requests[-1]["messages"][-1]["content"]
     assert "Admitted so far: stick_at_estimate." in retry and "Write 1 new or corrected function" in retry
@@ -120,13 +132,15 @@ def test_replay_reproduces_the_identical_base_with_the_server_stopped(teacher_se
     script_twentyone(teacher_server)
     live, _ = build_base(client(teacher_server.url, tmp_path / "store"), get_task("twentyone"), per_stage=1, retries=1)
     teacher_server.stop()
-    replayed, _ = build_base(client(teacher_server.url, None, replay=tmp_path / "store"), get_task("twentyone"),
-                             per_stage=1, retries=1)
+    replayed, _ = build_base(
+        client(teacher_server.url, None, replay=tmp_path / "store"), get_task("twentyone"), per_stage=1, retries=1
+    )
     assert [f.model_dump() for f in replayed.functions] == [f.model_dump() for f in live.functions]
     assert replayed.fingerprint == live.fingerprint
     first, second = save_base(live, tmp_path / "a"), save_base(replayed, tmp_path / "b")
-    assert (tmp_path / "a" / "v0001" / "functions" / "stick_at_estimate.py").read_bytes() == \
-        (tmp_path / "b" / "v0001" / "functions" / "stick_at_estimate.py").read_bytes()
+    assert (tmp_path / "a" / "v0001" / "functions" / "stick_at_estimate.py").read_bytes() == (
+        tmp_path / "b" / "v0001" / "functions" / "stick_at_estimate.py"
+    ).read_bytes()
     assert first.fingerprint == second.fingerprint
 
 
@@ -149,25 +163,61 @@ def test_cli_builds_a_pursuit_base_and_replays_it_offline(teacher_server, tmp_pa
     for stage, source in PURSUIT.items():
         teacher_server.replies[stage] = [functions_reply(stage, source)]
     out, again = tmp_path / "base", tmp_path / "again"
-    command = [sys.executable, "-m", "logicdistill", "base", "build", "--task", "pursuit", "--teacher",
-               "scripted-teacher", "--per-stage", "1"]
-    run = subprocess.run([*command, "--teacher-base-url", teacher_server.url, "--out", str(out)],
-                         capture_output=True, text=True, timeout=120)
+    command = [
+        sys.executable,
+        "-m",
+        "logicdistill",
+        "base",
+        "build",
+        "--task",
+        "pursuit",
+        "--teacher",
+        "scripted-teacher",
+        "--per-stage",
+        "1",
+    ]
+    run = subprocess.run(
+        [*command, "--teacher-base-url", teacher_server.url, "--out", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert run.returncode == 0, run.stderr
     printed = " ".join(run.stdout.split())  # rich wraps long lines
     assert "stage move: admitted step_along_path" in printed and "3 new request(s)" in printed
     teacher_server.stop()
-    run = subprocess.run([*command, "--replay", str(out / "teacher-store"), "--out", str(again)],
-                         capture_output=True, text=True, timeout=120)
+    run = subprocess.run(
+        [*command, "--replay", str(out / "teacher-store"), "--out", str(again)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert run.returncode == 0, run.stderr
     assert load_base(again).fingerprint == load_base(out).fingerprint
     assert load_base(out).get("closest_evader").provenance.kind == "teacher"
 
 
 def test_cli_unreachable_endpoint_is_one_clear_line(tmp_path):
-    run = subprocess.run([sys.executable, "-m", "logicdistill", "base", "build", "--task", "twentyone", "--teacher",
-                          "m", "--teacher-base-url", "http://127.0.0.1:9/v1", "--out", str(tmp_path / "b")],
-                         capture_output=True, text=True, timeout=120)
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "logicdistill",
+            "base",
+            "build",
+            "--task",
+            "twentyone",
+            "--teacher",
+            "m",
+            "--teacher-base-url",
+            "http://127.0.0.1:9/v1",
+            "--out",
+            str(tmp_path / "b"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert run.returncode == 2
     printed = " ".join(run.stderr.split())
     assert "cannot reach the teacher endpoint http://127.0.0.1:9/v1" in printed and "Traceback" not in printed

@@ -92,24 +92,33 @@ def test_endpoint_errors_are_endpoint_errors(teacher_server, tmp_path):
         unreachable.chat(MESSAGES)
 
 
-@pytest.mark.parametrize("text", [
-    json.dumps({"functions": [{"name": "f", "stage": "decide", "source": SOURCE}]}),
-    "Sure! Here they are:\n```json\n" + json.dumps({"functions": [{"name": "f", "source": SOURCE}]}) + "\n```\nEnjoy.",
-    json.dumps([{"name": "f", "source": SOURCE}]),
-    json.dumps({"name": "f", "stage": "decide", "source": SOURCE}),
-    f"```python\n{SOURCE}\n```",
-    f"{SOURCE}\n",
-], ids=["json", "fenced-with-prose", "bare-list", "single-object", "python-fence", "bare-python"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        json.dumps({"functions": [{"name": "f", "stage": "decide", "source": SOURCE}]}),
+        "Sure! Here they are:\n```json\n"
+        + json.dumps({"functions": [{"name": "f", "source": SOURCE}]})
+        + "\n```\nEnjoy.",
+        json.dumps([{"name": "f", "source": SOURCE}]),
+        json.dumps({"name": "f", "stage": "decide", "source": SOURCE}),
+        f"```python\n{SOURCE}\n```",
+        f"{SOURCE}\n",
+    ],
+    ids=["json", "fenced-with-prose", "bare-list", "single-object", "python-fence", "bare-python"],
+)
 def test_replies_are_read_tolerantly(text):
     [proposal] = parse_reply(text, "decide")
     assert proposal.stage == "decide" and proposal.source.startswith("def f(state, stand_on):")
 
 
-@pytest.mark.parametrize("text, message", [
-    ("I cannot help with that.", "neither a JSON object"),
-    ('{"functions": []}', "must be an object"),
-    ('{"functions": [{"name": "f"}]}', '"source" string'),
-])
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("I cannot help with that.", "neither a JSON object"),
+        ('{"functions": []}', "must be an object"),
+        ('{"functions": [{"name": "f"}]}', '"source" string'),
+    ],
+)
 def test_unusable_replies_say_what_was_expected(text, message):
     with pytest.raises(ReplyError, match=message):
         parse_reply(text, "decide")

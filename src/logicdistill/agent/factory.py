@@ -13,9 +13,9 @@ from logicdistill.errors import UserInputError
 from logicdistill.functions import FunctionBase
 from logicdistill.functions.check import check_function_base
 from logicdistill.retrieval import make_retriever
-from logicdistill.tasks.protocol import Task
+from logicdistill.tasks.api import Task
 
-AGENTS = ("teacher", "random", "greedy", "random-moves", "ld", "kd", "zero-shot-ld", "zero-shot")
+AGENTS = ("teacher", "random", "ld", "kd", "zero-shot-ld", "zero-shot")  # and each task's ``baselines``
 STUDENT_AGENTS = {"ld": "ld", "kd": "kd", "zero-shot-ld": None, "zero-shot": None}  # agent -> run mode needed
 
 
@@ -43,19 +43,15 @@ class AgentOptions:
 
 def build_agent(name: str, task: Task, env: Any, options: AgentOptions | None = None) -> Agent:
     options = options or AgentOptions()
-    if name in ("greedy", "random-moves"):
-        from logicdistill.tasks.pursuit.baselines import GreedyChaseAgent, RandomMovesAgent
-
-        if task.name != "pursuit":
-            raise UserInputError(f"agent {name!r} exists for pursuit only")
-        return GreedyChaseAgent() if name == "greedy" else RandomMovesAgent(options.seed)
+    if name in task.baselines:
+        return task.baseline(name, options.seed)
     if name in ("kd", "zero-shot"):
-        from logicdistill.student.agents import DirectActionAgent
+        from logicdistill.agent.students import DirectActionAgent
 
         return DirectActionAgent(student_for(name, options), task, list(task.actions), name)
     base = check_function_base(options.base or task.bundled_base(), task)
     if name in ("ld", "zero-shot-ld"):
-        from logicdistill.student.agents import StudentSelector
+        from logicdistill.agent.students import StudentSelector
 
         selector = StudentSelector(student_for(name, options), task, name)
     elif name == "teacher":
@@ -67,14 +63,14 @@ def build_agent(name: str, task: Task, env: Any, options: AgentOptions | None = 
     elif name == "random":
         selector = RandomSelector(options.seed)
     else:
-        raise UserInputError(f"unknown agent {name!r}; agents: {', '.join(AGENTS)}")
+        raise UserInputError(f"unknown agent {name!r}; agents: {', '.join((*AGENTS, *task.baselines))}")
     return LDAgent(task, base, make_retriever(options.retriever), selector, options.top_k)
 
 
 def student_for(agent: str, options: AgentOptions):
     """The untrained student for zero-shot agents, the run's trained one for ld and kd."""
-    from logicdistill.distill.runs import load_run_student
     from logicdistill.student.model import load_student
+    from logicdistill.student.runs import load_run_student
 
     mode = STUDENT_AGENTS[agent]
     if mode is None:

@@ -19,7 +19,7 @@ from logicdistill.errors import FunctionError
 from logicdistill.functions import FunctionBase, Stage
 from logicdistill.functions.runtime import get_runtime
 from logicdistill.retrieval import Query, Retriever
-from logicdistill.tasks.protocol import Task
+from logicdistill.tasks.api import Task
 
 
 def execute_calls(
@@ -36,12 +36,21 @@ def execute_calls(
     checked result, or the task's fallback and an error."""
     jobs = [(base.get(name), plan, tuple(plan[unit][p] for p in stage.params[1:])) for name, plan in calls]
     raw = get_runtime().run(task, state, unit, memory.get(unit, {}), jobs)
-    return [_checked(task, stage, state, unit, name, plan, value, error)
-            for (name, plan), (value, error) in zip(calls, raw)]
+    return [
+        _checked(task, stage, state, unit, name, plan, value, error) for (name, plan), (value, error) in zip(calls, raw)
+    ]
 
 
-def _checked(task: Task, stage: Stage, state: Any, unit: int, name: str, plan: dict[int, dict[str, Any]],
-             value: Any, error: str | None) -> tuple[Any, str | None]:
+def _checked(
+    task: Task,
+    stage: Stage,
+    state: Any,
+    unit: int,
+    name: str,
+    plan: dict[int, dict[str, Any]],
+    value: Any,
+    error: str | None,
+) -> tuple[Any, str | None]:
     if error is None:
         try:
             return task.check_result(stage, value, state, unit), None
@@ -91,7 +100,9 @@ def run_pipelines(
     plan: dict[int, dict[str, Any]] = {u: {} for u in units}
     for stage in task.stages:
         for u in units:
-            plan[u][stage.result], _ = execute_stage(task, base, state, stage, u, pipelines[u][stage.name], plan, memory)
+            plan[u][stage.result], _ = execute_stage(
+                task, base, state, stage, u, pipelines[u][stage.name], plan, memory
+            )
     return task.to_action(state, plan), plan
 
 
@@ -131,7 +142,7 @@ def run_later_defaults_many(
     """``run_later_defaults`` for several results at once, stage by stage, so each later stage's
     default runs for all of them in one exchange with the sandbox."""
     plans = [{**plan, unit: {**plan.get(unit, {}), stage.result: result}} for result in results]
-    for s in task.stages[task.stages.index(stage) + 1:]:
+    for s in task.stages[task.stages.index(stage) + 1 :]:
         outcomes = execute_calls(task, base, state, s, unit, [(defaults[s.name], p) for p in plans], memory)
         for p, (value, _) in zip(plans, outcomes):
             p[unit][s.result] = value
@@ -152,6 +163,7 @@ class EpisodeMemory:
     """What an LD agent carries from one step of an episode to the next."""
 
     seed: int = 0
+    step: int = 0  # steps decided so far in this episode: the step number of the next decision
     results: dict[int, dict[str, Any]] = field(default_factory=dict)  # last step's results, per unit
     choices: dict[int, dict[str, str]] = field(default_factory=dict)  # last step's function choices, per unit
 
@@ -194,19 +206,23 @@ class LDAgent:
         start = time.perf_counter()
         work = []
         for state, memory in zip(states, episodes):
-            units, step = self.task.units(state), getattr(state, "step", 0)
+            units = self.task.units(state)
             choices: dict[int, dict[str, str]] = {u: {} for u in units}
-            decision = dict(choices=choices, last_choices=memory.choices, memory=memory.results,
-                            step_seed=zlib.crc32(f"{memory.seed}:{step}".encode()))
+            decision = dict(
+                choices=choices,
+                last_choices=memory.choices,
+                memory=memory.results,
+                step_seed=zlib.crc32(f"{memory.seed}:{memory.step}".encode()),
+            )
             work.append(_StepWork(state, memory, {u: {} for u in units}, choices, decision))
         for stage in self.task.stages:
             self._stage(stage, work)
         elapsed = (time.perf_counter() - start) * 1000 / max(1, len(states))
         out = []
         for w in work:
-            w.memory.results, w.memory.choices = w.plan, w.choices
             action = self.task.to_action(w.state, w.plan)
-            out.append((action, StepRecord(getattr(w.state, "step", 0), action, w.records, elapsed)))
+            out.append((action, StepRecord(w.memory.step, action, w.records, elapsed)))
+            w.memory.results, w.memory.choices, w.memory.step = w.plan, w.choices, w.memory.step + 1
         return out
 
     def _stage(self, stage: Stage, work: list[_StepWork]) -> None:
@@ -223,16 +239,27 @@ class LDAgent:
         retrieve_ms = (time.perf_counter() - t0) * 1000 / len(slots)
         previews = [self._previews(stage, w, u, [n for n, _ in h]) for (w, u), h in zip(slots, hits)]
         offered = [[n for n, _ in h if previews[i][n][1] is None] or [n for n, _ in h] for i, h in enumerate(hits)]
-        acts = [dict(zip(offered[i], self._lookahead(stage, w, u, [previews[i][n][0] for n in offered[i]])))
-                for i, (w, u) in enumerate(slots)]
-        shown = [{n: self.task.result_text(stage, previews[i][n][0], w.state, u, w.plan[u],
-                                        w.memory.results.get(u, {})) for n in offered[i]}
-                 for i, (w, u) in enumerate(slots)]  # recorded even where no model is asked (drills use them)
+        acts = [
+            dict(zip(offered[i], self._lookahead(stage, w, u, [previews[i][n][0] for n in offered[i]])))
+            for i, (w, u) in enumerate(slots)
+        ]
+        shown = [
+            {
+                n: self.task.result_text(stage, previews[i][n][0], w.state, u, w.plan[u], w.memory.results.get(u, {}))
+                for n in offered[i]
+            }
+            for i, (w, u) in enumerate(slots)
+        ]  # recorded even where no model is asked (drills use them)
         same = [self._same_as(a) for a in acts]
         requests = {  # candidates in base order: equal sets give equal prompts, whose reading a model reuses
-            i: SelectionRequest(stage, texts[i], [self.base.get(n) for n in same[i] if same[i][n] == n],
-                                Decision(w.state, u, w.plan[u], **w.decision), shown[i],
-                                [(self.base.get(n), s) for n, s in same[i].items() if s != n])
+            i: SelectionRequest(
+                stage,
+                texts[i],
+                [self.base.get(n) for n in same[i] if same[i][n] == n],
+                Decision(w.state, u, w.plan[u], **w.decision),
+                shown[i],
+                [(self.base.get(n), s) for n, s in same[i].items() if s != n],
+            )
             for i, (w, u) in enumerate(slots)
             if len(set(same[i].values())) > 1  # the choice changes what the unit does: ask
         }
@@ -245,16 +272,28 @@ class LDAgent:
             t0 = time.perf_counter()
             result, error = execute_stage(self.task, self.base, w.state, stage, u, sel.choice, w.plan, w.memory.results)
             w.plan[u][stage.result] = result
-            w.records.append(StageRecord(
-                step=getattr(w.state, "step", 0), unit=u, stage=stage.name, candidates=[n for n, _ in h],
-                retrieval_scores=[round(sc, 4) for _, sc in h], choice=sel.choice, result=result,
-                probabilities=sel.probabilities, outcomes=sel.outcomes, error=error, forced=i not in requests,
-                previews=shown[i],
-                rejected={n: e for n, (_, e) in previews[i].items() if e is not None and n not in offered[i]},
-                merged={n: s for n, s in same[i].items() if s != n},
-                retrieve_ms=retrieve_ms, select_ms=select_ms if i in requests else 0.0,
-                execute_ms=(time.perf_counter() - t0) * 1000, state_text=texts[i],
-            ))
+            w.records.append(
+                StageRecord(
+                    step=w.memory.step,
+                    unit=u,
+                    stage=stage.name,
+                    candidates=[n for n, _ in h],
+                    retrieval_scores=[round(sc, 4) for _, sc in h],
+                    choice=sel.choice,
+                    result=result,
+                    probabilities=sel.probabilities,
+                    outcomes=sel.outcomes,
+                    error=error,
+                    forced=i not in requests,
+                    previews=shown[i],
+                    rejected={n: e for n, (_, e) in previews[i].items() if e is not None and n not in offered[i]},
+                    merged={n: s for n, s in same[i].items() if s != n},
+                    retrieve_ms=retrieve_ms,
+                    select_ms=select_ms if i in requests else 0.0,
+                    execute_ms=(time.perf_counter() - t0) * 1000,
+                    state_text=texts[i],
+                )
+            )
 
     def _same_as(self, acts: dict[str, Any]) -> dict[str, str]:
         """Each offered candidate, in base order -> the earliest in the base leading to the same
@@ -264,8 +303,9 @@ class LDAgent:
         first: dict[str, str] = {}
         return {n: first.setdefault(repr(acts[n]), n) for n in sorted(acts, key=self.rank.get)}
 
-    def _previews(self, stage: Stage, work: _StepWork, unit: int,
-                  names: list[str]) -> dict[str, tuple[Any, str | None]]:
+    def _previews(
+        self, stage: Stage, work: _StepWork, unit: int, names: list[str]
+    ) -> dict[str, tuple[Any, str | None]]:
         """What each candidate would return now, given what is decided so far, and its error if it
         failed."""
         return execute_functions(self.task, self.base, work.state, stage, unit, names, work.plan, work.memory.results)
@@ -276,8 +316,12 @@ class LDAgent:
         unit does now (two goals reached by the same first move, two totals that both say hit), so
         the selector, the costly model, is not asked: the stage is decided again next step anyway."""
         final = self.task.stages[-1].result
-        return [r[final] for r in run_later_defaults_many(self.task, self.base, work.state, stage, unit, results,
-                                                          work.plan, work.memory.results, self.defaults)]
+        return [
+            r[final]
+            for r in run_later_defaults_many(
+                self.task, self.base, work.state, stage, unit, results, work.plan, work.memory.results, self.defaults
+            )
+        ]
 
 
 def act_on_states(agent: Any, states: list[Any]) -> list[tuple[Any, StepRecord]]:

@@ -93,10 +93,10 @@ class TeacherSelector:
         out = []
         steps: dict[int, dict[int, dict[str, str]]] = {}  # per episode step: its choices, with this batch's
         for req in requests:
-            pending = steps.setdefault(id(req.decision.choices),
-                                       {u: dict(c) for u, c in req.decision.choices.items()})
-            scores = self.demonstrator.scores(replace(req, candidates=req.candidates + [f for f, _ in req.merged]),
-                                              pending)
+            pending = steps.setdefault(id(req.decision.choices), {u: dict(c) for u, c in req.decision.choices.items()})
+            scores = self.demonstrator.scores(
+                replace(req, candidates=req.candidates + [f for f, _ in req.merged]), pending
+            )
             default = min(scores, key=lambda n: self.rank.get(n, len(self.rank)))
             best = max(scores, key=lambda n: (scores[n], -self.rank.get(n, len(self.rank))))
             choice = best if scores[best] - scores[default] >= max(self.min_gain, 1e-9) else default

@@ -7,8 +7,14 @@ import io
 from matplotlib.figure import Figure
 
 
-def bars(series: dict[str, dict[str, float | None]], title: str, ylabel: str, fmt: str = "{:.2f}",
-         log: bool = False, ylim: tuple[float, float] | None = None) -> bytes:
+def bars(
+    series: dict[str, dict[str, float | None]],
+    title: str,
+    ylabel: str,
+    fmt: str = "{:.2f}",
+    log: bool = False,
+    ylim: tuple[float, float] | None = None,
+) -> bytes:
     """One group of bars per category (the union of the series' keys, in order), one bar per series;
     a missing or None value leaves a gap, so agents not measured on something are not drawn as 0."""
     categories = list(dict.fromkeys(c for values in series.values() for c in values))

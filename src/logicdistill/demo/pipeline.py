@@ -1,10 +1,12 @@
-"""The demo's chained steps: teacher data, LD and KD training, every agent's evaluation, a replay of
-the student and an emergency, each writing one artefact under the output folder.
+"""The demo's chained steps, per task: teacher data, LD and KD training, every agent's evaluation,
+then a replay of the student and an emergency where a task's entry asks for them; each step writes
+one artefact under the output folder.
 
 A step whose artefact is complete is skipped, so an interrupted demo resumes where it stopped and a
 second one only rewrites the summary and the report; ``fresh`` removes every artefact first. The
-sizes live in ``DemoConfig``; the folder remembers the sizes it was made with, and other sizes
-against the same folder are refused rather than silently mixed.
+tasks and their sizes live in ``DemoConfig``; the folder remembers the sizes it was made with, and
+other sizes against the same folder are refused rather than silently mixed. Nothing here knows any
+particular task: every step calls the generic library functions with the task an entry names.
 """
 
 from __future__ import annotations
@@ -14,68 +16,155 @@ import json
 import shutil
 import time
 import warnings
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, redirect_stdout
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
 
 from logicdistill.agent.factory import AGENTS, STUDENT_AGENTS, AgentOptions
 from logicdistill.distill.data import generate_data, read_data
 from logicdistill.distill.train import TrainConfig, train
-from logicdistill.emergency import Trial, get_scenario, run_emergency
+from logicdistill.emergency import Trial, run_emergency
 from logicdistill.errors import UserInputError
 from logicdistill.evaluation.run import evaluate, play, write_json, write_trace
-from logicdistill.evaluation.twentyone import evaluate_hands
 from logicdistill.functions.base import atomic_write_text
-from logicdistill.tasks.pursuit.env import TEST_MAPS, PursuitConfig, PursuitEpisodes
-from logicdistill.tasks.pursuit.render import save_replay
-from logicdistill.tasks.twentyone.env import TwentyOneEpisodes
+from logicdistill.tasks.api import Emergency, Task
+from logicdistill.tasks.registry import make_task
 from logicdistill.userfiles import MiB, read_json_object
 
-FORMAT = "logicdistill-demo/2"  # 2: students trained on the share among candidates, with drills
+FORMAT = "logicdistill-demo/3"  # 3: a tuple of task entries, any task
 LEDGER = "demo.json"  # the sizes this folder was made with and each step's time
-TASKS = ("pursuit", "twentyone")
 MAX_ARTEFACT_BYTES = 256 * MiB  # the largest JSON a demo writes, an evaluation's, is well under 1 MiB
+MAX_PARALLEL = 32  # student episodes in lock step: batches larger than this gain little on a CPU
+EMERGENCY_AGENT = "ld"  # the student an emergency measures (the teacher is measured beside it)
 
 Tick = Callable[[int, int | None, str], None]  # units done, units in all (None: unknown), a note
 OnProgress = Callable[[str, int, int | None, str], None]  # the same, with the step's name first
 
 
 @dataclass(frozen=True)
-class DemoConfig:
-    """Sizes that fit 20-25 minutes on 2 CPU cores, far below the benchmarks' (README "Figures"):
-    the demo shows the method working end to end; its figures are not measurements. The costs in
-    the comments were measured on a 2-core CPU; the student's pursuit games dominate."""
+class DemoTask:
+    """One task of the demo and its sizes."""
 
-    pursuit_episodes: int = 10  # teacher games of data, one per bundled map (~10 s each)
-    hands: int = 1500  # 21 Points teacher hands of data (~20 s)
-    pursuit_examples: int = 160  # training budget of each mode, LD and KD alike (~3-5 s per 8 examples)
-    twentyone_examples: int = 128
-    learning_rate: float = 3e-3  # the small budgets above learn more at a higher rate than the default
+    task: str = field(metadata={"help": "a registered task name, or path/to/file.py:ClassName or module:ClassName"})
+    settings: tuple[str, ...] = field(default=(), metadata={"help": "the task's settings, NAME=VALUE as --set"})
+    label: str = field(default="", metadata={"help": "its heading in tables (default: the task's name)"})
+    data_episodes: int = field(default=10, metadata={"help": "teacher episodes of data"})
+    examples: int = field(default=160, metadata={"help": "training budget of each mode, LD and KD alike"})
+    eval_episodes: int = field(default=2, metadata={"help": "episodes per agent (and per emergency phase)"})
+    agents: tuple[str, ...] = field(default=("teacher", "ld", "kd", "random"), metadata={"help": "agents evaluated"})
+    emergency: str | None = field(default=None, metadata={"help": "an emergency of the task run with the LD student"})
+    replay: bool = field(default=False, metadata={"help": "replay the LD student's game (the task must draw one)"})
+
+    def __post_init__(self) -> None:
+        small = [k for k in ("data_episodes", "examples", "eval_episodes") if getattr(self, k) < 1]
+        if small:
+            raise UserInputError(f"demo sizes of {self.task} must be at least 1: {', '.join(small)}")
+
+
+# Today's demo: sizes that fit 20-25 minutes on 2 CPU cores, measured there; the student's pursuit
+# games dominate. Pursuit is evaluated on its held-out maps, 21 Points on every decision state (its
+# policy figures) besides the hands played.
+DEFAULT_TASKS = (
+    DemoTask(
+        "pursuit",
+        settings=("max_steps=60",),  # the teacher needs up to ~50 steps on these maps
+        data_episodes=10,  # one teacher game per bundled map (~10 s each)
+        examples=160,  # ~3-5 s per 8 examples
+        eval_episodes=2,  # games per agent on the held-out maps (student: ~5 decisions/s)
+        agents=("teacher", "ld", "kd", "greedy", "random"),
+        replay=True,
+    ),
+    DemoTask(
+        "twentyone",
+        label="21 Points",
+        data_episodes=1500,  # teacher hands (~20 s)
+        examples=128,
+        eval_episodes=200,  # hands played per agent; the regret is exact anyway
+        agents=("teacher", "ld", "kd", "zero-shot-ld", "zero-shot", "random"),
+        emergency="surrender",
+    ),  # three exact evaluations of the LD student and three of the teacher
+)
+
+
+@dataclass(frozen=True)
+class DemoConfig:
+    """The tasks and the sizes shared by all of them; far below the benchmarks:
+    the demo shows the method working end to end; its figures are not measurements."""
+
+    tasks: tuple[DemoTask, ...] = DEFAULT_TASKS
+    learning_rate: float = 3e-3  # the small budgets learn more at a higher rate than the recipes'
     val_examples: int = 64  # validation decisions scored after training (~5 per second)
-    max_steps: int = 60  # pursuit step limit (data, evaluation, replay); the teacher needs up to ~50 here
-    eval_episodes: int = 2  # pursuit games per agent on the held-out maps, in lock step (student: ~5 decisions/s)
     accuracy_examples: int = 64  # held-out decisions scored for selection accuracy
-    mc_hands: int = 5000  # 21 Points Monte Carlo check per agent; the regret is exact (~1 min per student)
-    emergency: str = "surrender"  # the 21 Points scenario, run with the LD student (three exact evaluations)
-    pursuit_agents: tuple[str, ...] = ("teacher", "ld", "kd", "greedy", "random")
-    twentyone_agents: tuple[str, ...] = ("teacher", "ld", "kd", "zero-shot-ld", "zero-shot", "random")
     seed: int = 3000  # evaluation seeds; data uses 0, 1, ...
 
     def __post_init__(self) -> None:
-        sizes = {k: v for k, v in asdict(self).items() if isinstance(v, int) and k != "seed"}
-        small = [k for k, v in sizes.items() if v < 1]
+        if not self.tasks:
+            raise UserInputError("a demo needs at least one task")
+        small = [k for k in ("val_examples", "accuracy_examples") if getattr(self, k) < 1]
         if small:
             raise UserInputError(f"demo sizes must be at least 1: {', '.join(small)}")
-        unknown = sorted({*self.pursuit_agents, *self.twentyone_agents} - set(AGENTS))
+        refs = [entry.task for entry in self.tasks]
+        if len(set(refs)) < len(refs):
+            raise UserInputError(f"a demo names each task once; got {', '.join(refs)}")
+
+    def sizes(self) -> dict[str, Any]:
+        """Every size as one flat mapping (``pursuit.eval_episodes``), as the ledger stores them, so
+        a refusal can name exactly what changed."""
+        flat = {k: v for k, v in asdict(self).items() if k != "tasks"}
+        for entry in self.tasks:
+            flat |= {f"{entry.task}.{k}": v for k, v in asdict(entry).items() if k != "task"}
+        return json.loads(json.dumps(flat))  # tuples become lists, as JSON reads them back
+
+
+@dataclass(frozen=True)
+class Planned:
+    """An entry with its task built: what every step and the summary read."""
+
+    entry: DemoTask
+    task: Task
+
+    @property
+    def key(self) -> str:
+        return self.task.name  # the folder of its artefacts and its key in the summary
+
+    @property
+    def label(self) -> str:
+        return self.entry.label or self.task.name
+
+    @property
+    def eval_variants(self) -> list[str] | None:
+        """Where agents are evaluated: the variants no student trained on, where the task keeps some."""
+        return list(self.task.held_out) or None
+
+    def scenario(self) -> Emergency | None:
+        if self.entry.emergency is None:
+            return None
+        known = {e.name: e for e in self.task.emergencies}
+        if self.entry.emergency not in known:
+            raise UserInputError(
+                f"unknown {self.key} emergency {self.entry.emergency!r}; scenarios: {', '.join(known) or 'none'}"
+            )
+        return known[self.entry.emergency]
+
+
+def plan(config: DemoConfig) -> list[Planned]:
+    """Every entry's task, built and checked before any step runs, so a bad name, setting, agent or
+    scenario fails at once rather than after the steps before it."""
+    planned = [Planned(entry, make_task(entry.task, entry.settings)) for entry in config.tasks]
+    keys = [p.key for p in planned]
+    if len(set(keys)) < len(keys):
+        raise UserInputError(f"a demo names each task once; got {', '.join(keys)}")
+    for p in planned:
+        unknown = sorted(set(p.entry.agents) - set(AGENTS) - set(p.task.baselines))
         if unknown:
-            raise UserInputError(f"unknown demo agents {unknown}; agents: {', '.join(AGENTS)}")
-
-    def examples(self, task: str) -> int:
-        return self.pursuit_examples if task == "pursuit" else self.twentyone_examples
-
-    def agents(self, task: str) -> tuple[str, ...]:
-        return self.pursuit_agents if task == "pursuit" else self.twentyone_agents
+            raise UserInputError(
+                f"unknown demo agents for {p.key}: {', '.join(unknown)}; agents: "
+                f"{', '.join([*AGENTS, *p.task.baselines])}"
+            )
+        p.scenario()
+    return planned
 
 
 @dataclass(frozen=True)
@@ -88,7 +177,7 @@ class Step:
 
 @dataclass(frozen=True)
 class Layout:
-    """Where each artefact lives under the demo folder."""
+    """Where each artefact lives under the demo folder (``key``: a task's name)."""
 
     root: Path
 
@@ -104,50 +193,52 @@ class Layout:
     def report(self) -> Path:
         return self.root / "report.html"
 
-    def data(self, task: str) -> Path:
-        return self.root / task / "data.jsonl"
+    def data(self, key: str) -> Path:
+        return self.root / key / "data.jsonl"
 
-    def run(self, task: str, mode: str) -> Path:
-        return self.root / task / mode
+    def run(self, key: str, mode: str) -> Path:
+        return self.root / key / mode
 
-    def eval(self, task: str, agent: str, suffix: str = ".json") -> Path:
-        return self.root / task / "eval" / f"{agent}{suffix}"
+    def eval(self, key: str, agent: str) -> Path:
+        return self.root / key / "eval" / f"{agent}.json"
 
-    def replay(self, suffix: str) -> Path:
-        return self.root / "pursuit" / f"replay{suffix}"
+    def figures(self, key: str, agent: str) -> Path:
+        return self.root / key / "eval" / agent  # what the task draws of the agent's policy
 
-    def emergency(self, name: str = "report.json") -> Path:
-        return self.root / "emergency" / name
+    def replay(self, key: str, suffix: str) -> Path:
+        return self.root / key / f"replay{suffix}"
 
-
-def pursuit_config(config: DemoConfig) -> PursuitConfig:
-    """The game of every pursuit step; its map is the replay's (data and evaluation choose their own)."""
-    return PursuitConfig(map=TEST_MAPS[0], max_steps=config.max_steps)
+    def emergency(self, key: str, name: str = "report.json") -> Path:
+        return self.root / key / "emergency" / name
 
 
-def data_step(layout: Layout, task: str, config: DemoConfig) -> Step:
-    path = layout.data(task)
-    wanted = config.pursuit_episodes if task == "pursuit" else config.hands
-    source = PursuitEpisodes(pursuit_config(config)) if task == "pursuit" else TwentyOneEpisodes("classic")
+def data_step(layout: Layout, planned: Planned) -> Step:
+    path, wanted = layout.data(planned.key), planned.entry.data_episodes
 
     def run(tick: Tick) -> None:
-        generate_data(path, wanted, source, on_episode=lambda row: tick(row.episode + 1, wanted, row.variant))
+        generate_data(path, wanted, planned.task, on_episode=lambda row: tick(row.episode + 1, wanted, row.variant))
 
-    return Step(f"{task}: teacher data", (path,), lambda: path.is_file() and len(read_data(path)[2]) >= wanted, run)
+    return Step(
+        f"{planned.key}: teacher data", (path,), lambda: path.is_file() and len(read_data(path)[2]) >= wanted, run
+    )
 
 
-def train_step(layout: Layout, task: str, mode: str, config: DemoConfig) -> Step:
-    out = layout.run(task, mode)
+def train_step(layout: Layout, planned: Planned, mode: str, config: DemoConfig) -> Step:
+    out = layout.run(planned.key, mode)
 
     def run(tick: Tick) -> None:
         tick(0, None, "LoRA on the 135M student")
-        cfg = TrainConfig(mode=mode, max_examples=config.examples(task), val_examples=config.val_examples,
-                          learning_rate=config.learning_rate)
+        cfg = TrainConfig(
+            mode=mode,
+            max_examples=planned.entry.examples,
+            val_examples=config.val_examples,
+            learning_rate=config.learning_rate,
+        )
         with quiet_trainer():
-            metrics = train(layout.data(task), out, cfg, resume=out.exists())
+            metrics = train(layout.data(planned.key), out, cfg, resume=out.exists())
         tick(1, 1, f"{metrics['train_seconds']:.0f} s")
 
-    return Step(f"{task}: train {mode}", (out,), (out / "config.json").is_file, run)
+    return Step(f"{planned.key}: train {mode}", (out,), (out / "config.json").is_file, run)
 
 
 @contextmanager
@@ -167,77 +258,123 @@ def quiet_trainer() -> Iterator[None]:
         hf_logging.set_verbosity(level)
 
 
-def eval_step(layout: Layout, task: str, agent: str, config: DemoConfig) -> Step:
-    path, plot = layout.eval(task, agent), layout.eval(task, agent, ".png")
+def eval_step(layout: Layout, planned: Planned, agent: str, config: DemoConfig) -> Step:
+    path, figures = layout.eval(planned.key, agent), layout.figures(planned.key, agent)
     mode = STUDENT_AGENTS.get(agent)
-    options = AgentOptions(run=layout.run(task, mode) if mode else None, seed=config.seed)
+    options = AgentOptions(run=layout.run(planned.key, mode) if mode else None, seed=config.seed)
+    episodes = planned.entry.eval_episodes
+    # only a student gains from lock step (its decisions batched); others play one game at a time
+    parallel = min(episodes, MAX_PARALLEL) if agent in STUDENT_AGENTS else 1
 
     def run(tick: Tick) -> None:
-        data = layout.data(task)
-        if task == "twentyone":
-            tick(0, 1, "all 280 decision states")
-            summary = evaluate_hands(agent, "classic", "gymnasium", config.mc_hands, config.seed, options, data,
-                                     config.accuracy_examples, plot)
-            tick(1, 1, f"regret {summary['regret']:.4f}")
-        else:
-            wins: list[bool] = []
+        wins: list[bool] = []
 
-            def advance(result) -> None:
-                wins.append(result.success)
-                tick(len(wins), config.eval_episodes, f"success {sum(wins)}/{len(wins)}")
+        def advance(result) -> None:
+            wins.append(result.success)
+            tick(len(wins), episodes, f"success {sum(wins)}/{len(wins)}")
 
-            tick(0, config.eval_episodes, "")
-            summary = evaluate(agent, pursuit_config(config), list(TEST_MAPS), config.eval_episodes, config.seed,
-                               options, on_episode=advance, data=data, accuracy_examples=config.accuracy_examples,
-                               parallel=config.eval_episodes if agent in STUDENT_AGENTS else 1)
+        tick(0, episodes, "")
+        summary = evaluate(
+            agent,
+            planned.task,
+            episodes,
+            config.seed,
+            options,
+            variants=planned.eval_variants,
+            on_episode=advance,
+            data=layout.data(planned.key),
+            accuracy_examples=config.accuracy_examples,
+            parallel=parallel,
+            out=figures,
+        )
         write_json(path, summary)
 
-    outputs = (path, plot) if task == "twentyone" else (path,)
-    return Step(f"{task}: eval {agent}", outputs, path.is_file, run)
+    return Step(f"{planned.key}: eval {agent}", (path, figures), path.is_file, run)
 
 
-def replay_step(layout: Layout, config: DemoConfig) -> Step:
-    """One pursuit game of the LD student on the first held-out map, as an animation and a trace."""
-    gif, trace, meta = layout.replay(".gif"), layout.replay(".jsonl"), layout.replay(".json")
+def replay_step(layout: Layout, planned: Planned, config: DemoConfig) -> Step:
+    """One game of the LD student on the first evaluation variant, as the task draws it and a trace."""
+    gif, trace, meta = (layout.replay(planned.key, s) for s in (".gif", ".jsonl", ".json"))
+    variant = (planned.eval_variants or list(planned.task.variants))[0]
 
     def run(tick: Tick) -> None:
-        game = pursuit_config(config)
-        tick(0, game.max_steps, game.map)
-        result = play("ld", game, config.seed, AgentOptions(run=layout.run("pursuit", "ld")),
-                      on_step=lambda state, _: tick(state.step, game.max_steps, game.map))
+        steps = iter(range(1, 1 << 30))
+        tick(0, None, variant)
+        result = play(
+            "ld",
+            planned.task,
+            variant,
+            config.seed,
+            AgentOptions(run=layout.run(planned.key, "ld")),
+            on_step=lambda *_: tick(next(steps), None, variant),
+        )
         write_trace(trace, result)
-        save_replay(result.states, gif)
-        tick(result.steps, result.steps, f"{result.captures} captures in {result.steps} steps")
-        write_json(meta, {"agent": "ld", "map": game.map, "seed": config.seed, "max_steps": game.max_steps,
-                          "success": result.success, "steps": result.steps, "captures": result.captures})
+        drawn = planned.task.save_replay(result.states, gif)
+        tick(result.steps, result.steps, f"{'success' if result.success else 'no success'} in {result.steps} steps")
+        write_json(
+            meta,
+            {
+                "task": planned.key,
+                "agent": "ld",
+                "variant": variant,
+                "seed": config.seed,
+                "success": result.success,
+                "steps": result.steps,
+                "return": result.total_reward,
+                "drawing": Path(drawn).name,
+            },
+        )
 
-    return Step("pursuit: replay of ld", (gif, trace, meta), meta.is_file, run)
+    return Step(f"{planned.key}: replay of ld", (gif, trace, meta), meta.is_file, run)
 
 
-def emergency_step(layout: Layout, config: DemoConfig) -> Step:
+def emergency_step(layout: Layout, planned: Planned, scenario: Emergency, config: DemoConfig) -> Step:
     """The LD student under a new rule: stale base, then the verified new function, no retraining."""
-    report, base_out = layout.emergency(), layout.emergency("base")
-    scenario = get_scenario("twentyone", config.emergency)  # an unknown name fails now, not after the rest
+    report, base_out = layout.emergency(planned.key), layout.emergency(planned.key, "base")
+    metric = planned.task.metrics[0]
 
     def run(tick: Tick) -> None:
         shutil.rmtree(base_out, ignore_errors=True)  # an interrupted run's versions would pile up
         phases = iter(range(7))  # ld: normal, before; new functions; ld: after; teacher: three phases
-        result = run_emergency(scenario, "ld",
-                               AgentOptions(run=layout.run("twentyone", "ld"), seed=config.seed),
-                               Trial(episodes=config.mc_hands, seed=config.seed), base_out,
-                               on_phase=lambda label: tick(next(phases), 7, label))
+        options = AgentOptions(run=layout.run(planned.key, EMERGENCY_AGENT), seed=config.seed)
+        trial = Trial(
+            episodes=planned.entry.eval_episodes, seed=config.seed, variants=tuple(planned.eval_variants or ())
+        )
+        result = run_emergency(
+            planned.task,
+            scenario,
+            EMERGENCY_AGENT,
+            options,
+            trial,
+            base_out,
+            on_phase=lambda label: tick(next(phases), 7, label),
+        )
         write_json(report, result)
-        tick(7, 7, f"ld regret {result['before']['regret']:.4f} -> {result['after']['regret']:.4f}")
+        figure = result["metric"]
+        tick(
+            7,
+            7,
+            f"{EMERGENCY_AGENT} {metric.label} {metric.format.format(result['before'][figure])} -> "
+            f"{metric.format.format(result['after'][figure])}",
+        )
 
-    return Step(f"twentyone: emergency {config.emergency}", (report, base_out), report.is_file, run)
+    return Step(f"{planned.key}: emergency {scenario.name}", (report, base_out), report.is_file, run)
 
 
-def demo_steps(layout: Layout, config: DemoConfig) -> list[Step]:
-    steps = []
-    for task in TASKS:
-        steps += [data_step(layout, task, config), *(train_step(layout, task, m, config) for m in ("ld", "kd")),
-                  *(eval_step(layout, task, a, config) for a in config.agents(task))]
-    return [*steps, replay_step(layout, config), emergency_step(layout, config)]
+def demo_steps(layout: Layout, config: DemoConfig, planned: list[Planned]) -> list[Step]:
+    """Every task's data, training and evaluations first, then the replays and emergencies (they
+    read the students the earlier steps trained)."""
+    steps: list[Step] = []
+    for p in planned:
+        steps += [
+            data_step(layout, p),
+            *(train_step(layout, p, m, config) for m in ("ld", "kd")),
+            *(eval_step(layout, p, a, config) for a in p.entry.agents),
+        ]
+    steps += [replay_step(layout, p, config) for p in planned if p.entry.replay]
+    return steps + [
+        emergency_step(layout, p, scenario, config) for p in planned if (scenario := p.scenario()) is not None
+    ]
 
 
 def clear(steps: list[Step], layout: Layout) -> None:
@@ -249,16 +386,19 @@ def clear(steps: list[Step], layout: Layout) -> None:
             path.unlink(missing_ok=True)
 
 
-def run_steps(steps: list[Step], layout: Layout, config: DemoConfig,
-              on_progress: OnProgress | None = None) -> dict[str, dict[str, Any]]:
+def run_steps(
+    steps: list[Step], layout: Layout, config: DemoConfig, on_progress: OnProgress | None = None
+) -> dict[str, dict[str, Any]]:
     """Run the steps whose artefacts are missing, in order; returns each step's seconds (from the
     run that made its artefact) and whether this run reused it."""
-    sizes = json.loads(json.dumps(asdict(config)))  # as the ledger stores them: tuples become lists
+    sizes = config.sizes()
     ledger = _read_ledger(layout.ledger)
     if ledger and ledger["config"] != sizes:
-        changed = ", ".join(k for k in sizes if ledger["config"].get(k) != sizes[k])
-        raise UserInputError(f"{layout.root} holds a demo made with other sizes ({changed}); "
-                             "pass --fresh to redo it or choose another --out")
+        changed = ", ".join(k for k in {**ledger["config"], **sizes} if ledger["config"].get(k) != sizes.get(k))
+        raise UserInputError(
+            f"{layout.root} holds a demo made with other sizes ({changed}); "
+            "pass --fresh to redo it or choose another --out"
+        )
     seconds = dict(ledger["seconds"]) if ledger else {}
     timings: dict[str, dict[str, Any]] = {}
     report = on_progress or (lambda *_: None)

@@ -1,11 +1,16 @@
 """``summary.json``: the demo's figures read back from its artefacts, and the comparison table that
 the terminal and the report both show.
 
-Shape: ``config`` (the sizes), ``tasks.<task>`` with ``data``, ``train.<mode>`` and
-``agents.<agent>`` (the metrics of ``logicdistill eval``, plus the policy grid's path at 21 Points),
-``emergency`` (each agent's figure under normal rules, the new rule with the stale base, and with
-the new functions), ``replay`` (the student's game and its files), ``steps`` (seconds per step,
-whether reused). Paths are relative to the demo folder, so the folder can be moved as a whole.
+Shape: ``config`` (every size, flat), ``tasks.<task>`` with ``label``, ``reference``, ``settings``,
+``eval_variants`` and ``held_out`` (whether those are variants no student trained on), ``metrics``
+(the table's columns: name, label, format, higher_is_better, from the task's own metrics), ``data``,
+``train.<mode>`` and ``agents.<agent>`` (every figure of ``logicdistill eval``'s summary, plus
+``figures``: what the task drew of the policy, by its key in that summary); ``emergencies`` (per
+entry that runs one: each agent's headline figure under normal rules, the new rule with the stale
+base, and with the new functions); ``replay`` (the student's game and its files, or None);
+``steps`` (seconds per step, whether reused). Paths are relative to the demo folder, so the folder
+can be moved as a whole. Nothing here knows any particular task: names, labels and formats of the
+figures come from each task's ``metrics``.
 """
 
 from __future__ import annotations
@@ -15,105 +20,144 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from logicdistill.demo.pipeline import TASKS, DemoConfig, Layout, read_artefact
+from logicdistill.demo.pipeline import DemoConfig, Layout, Planned, read_artefact
 from logicdistill.distill.data import read_data
-from logicdistill.tasks.pursuit.env import TEST_MAPS
+from logicdistill.tasks.api import Metric
 
-FORMAT = "logicdistill-demo-summary/1"
-KEYS = {
-    "pursuit": ("episodes", "success_rate", "mean_steps", "mean_captures", "selection_accuracy",
-                "selection_accuracy_equivalent", "decision_ms_median", "decision_ms_p95", "stage_decisions_per_s",
-                "wall_seconds"),
-    "twentyone": ("regret", "expected_return_exact", "optimal_return", "mc_return", "mc_stderr", "mc_hands",
-                  "policy_agreement", "selection_accuracy", "selection_accuracy_equivalent", "decision_ms_median",
-                  "decision_ms_p95", "tabulate_seconds"),
-}
+FORMAT = "logicdistill-summary/2"  # 2: tasks described by their own metrics
 TRAIN_KEYS = ("train_examples", "steps", "train_seconds", "val_examples", "val_accuracy", "val_balanced_accuracy")
-TASK_LABELS = {"pursuit": "pursuit", "twentyone": "21 Points"}
 PHASES = {"normal": "normal rules", "before": "new rule, stale base", "after": "new rule, new function"}
-
-
-# (task, metric, label, format): the columns of the comparison table; short labels fit a terminal
-COLUMNS = (
-    ("pursuit", "success_rate", "success", "{:.0%}"),
-    ("pursuit", "mean_steps", "steps", "{:.1f}"),
-    ("pursuit", "selection_accuracy", "sel. acc.", "{:.0%}"),
-    ("pursuit", "decision_ms_median", "ms", "{:.3g}"),
-    ("twentyone", "regret", "regret", "{:.4f}"),
-    ("twentyone", "policy_agreement", "optimal", "{:.0%}"),
-    ("twentyone", "selection_accuracy", "sel. acc.", "{:.0%}"),
-    ("twentyone", "decision_ms_median", "ms", "{:.3g}"),
+# what every evaluation measures, after each task's own metrics; short labels fit a terminal
+COMMON_COLUMNS = (
+    Metric("mean_steps", False, "steps", "{:.1f}"),
+    Metric("selection_accuracy", True, "sel. acc.", "{:.0%}"),
+    Metric("decision_ms_median", False, "ms", "{:.3g}"),
 )
 
 
 def show(value: Any, fmt: str) -> str:
     """A figure as text; "-" where it was not measured or does not apply."""
-    return "-" if value is None else fmt.format(value)
+    if value is None:
+        return "-"
+    return fmt.format(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else str(value)
 
 
-def build_summary(layout: Layout, config: DemoConfig, timings: dict[str, dict[str, Any]]) -> dict[str, Any]:
+def columns_of(planned: Planned) -> list[dict[str, Any]]:
+    """The task's metrics, headline first, then the common ones it does not list itself."""
+    metrics = {m.name: m for m in (*planned.task.metrics, *COMMON_COLUMNS)}
+    return [asdict(m) for m in metrics.values()]
+
+
+def build_summary(
+    layout: Layout, config: DemoConfig, planned: list[Planned], timings: dict[str, dict[str, Any]]
+) -> dict[str, Any]:
     return {
         "format": FORMAT,
-        "config": asdict(config),
-        "tasks": {task: _task(layout, task, config) for task in TASKS},
-        "emergency": _emergency(layout),
-        "replay": _replay(layout),
+        "config": config.sizes(),
+        "tasks": {p.key: _task(layout, p) for p in planned},
+        "emergencies": [_emergency(layout, p) for p in planned if p.entry.emergency is not None],
+        "replay": next((_replay(layout, p) for p in planned if p.entry.replay), None),
         "steps": timings,
         "total_seconds": sum(t["seconds"] or 0.0 for t in timings.values()),
         "cpu_count": os.cpu_count(),
     }
 
 
-def _task(layout: Layout, task: str, config: DemoConfig) -> dict[str, Any]:
-    _, rows, episodes = read_data(layout.data(task))
-    data = {"episodes": len(episodes), "teacher_success": sum(e.success for e in episodes) / max(1, len(episodes)),
-            "decisions": len(rows), "forced": sum(r.forced for r in rows),
-            "held_out": list(TEST_MAPS) if task == "pursuit" else [],  # where every pursuit agent is evaluated
-            "path": _relative(layout, layout.data(task))}
+def _task(layout: Layout, planned: Planned) -> dict[str, Any]:
+    key = planned.key
+    _, rows, episodes = read_data(layout.data(key))
+    data = {
+        "episodes": len(episodes),
+        "teacher_success": sum(e.success for e in episodes) / max(1, len(episodes)),
+        "decisions": len(rows),
+        "forced": sum(r.forced for r in rows),
+        "path": _relative(layout, layout.data(key)),
+    }
     train = {}
     for mode in ("ld", "kd"):
-        run = layout.run(task, mode)
+        run = layout.run(key, mode)
         metrics = read_artefact(run / "metrics.json")
-        train[mode] = {**{k: metrics.get(k) for k in TRAIN_KEYS},
-                       "learning_curve": _relative(layout, run / "learning_curve.png")}
-    agents = {}
-    for agent in config.agents(task):
-        result = read_artefact(layout.eval(task, agent))
-        agents[agent] = {k: result.get(k) for k in KEYS[task]}
-        if task == "twentyone":
-            agents[agent] |= {"disagreements": len(result["disagreements"]),
-                              "policy_grid": _relative(layout, layout.eval(task, agent, ".png"))}
-    return {"data": data, "train": train, "agents": agents}
-
-
-def _emergency(layout: Layout) -> dict[str, Any]:
-    report = read_artefact(layout.emergency())
-    metric = report["metric"]
-    figures = {report["agent"]: report, **({"teacher": report["teacher"]} if report["agent"] != "teacher" else {})}
+        train[mode] = {
+            **{k: metrics.get(k) for k in TRAIN_KEYS},
+            "learning_curve": _relative(layout, run / "learning_curve.png"),
+        }
+    agents = {agent: _agent(layout, key, agent) for agent in planned.entry.agents}
     return {
-        "task": report["task"], "scenario": report["scenario"], "rule": report["rule"], "metric": metric,
-        "retrained": report["retrained"], "base_version": report["base_version"],
-        "added_functions": [{"name": f["name"], "stage": f["stage"], "provenance": f["provenance"]["kind"]}
-                            for f in report["added_functions"]],
-        "new_function_choices": report["new_function_choices"],
-        "agents": {who: {phase: phases[phase][metric] for phase in PHASES} for who, phases in figures.items()},
+        "label": planned.label,
+        "reference": planned.entry.task,
+        "settings": planned.task.setting_values(),
+        "eval_variants": planned.eval_variants or list(planned.task.variants),
+        "held_out": planned.eval_variants is not None,
+        "metrics": columns_of(planned),
+        "data": data,
+        "train": train,
+        "agents": agents,
     }
 
 
-def _replay(layout: Layout) -> dict[str, Any]:
-    return {**read_artefact(layout.replay(".json")), "gif": _relative(layout, layout.replay(".gif")),
-            "trace": _relative(layout, layout.replay(".jsonl"))}
+def _agent(layout: Layout, key: str, agent: str) -> dict[str, Any]:
+    """Every figure of the agent's evaluation (its single numbers) and the files the task drew."""
+    result = read_artefact(layout.eval(key, agent))
+    figures = layout.figures(key, agent).resolve()
+    drawn = {
+        k: _relative(layout, Path(v))
+        for k, v in result.items()
+        if isinstance(v, str) and Path(v).is_file() and Path(v).resolve().is_relative_to(figures)
+    }
+    numbers = {k: v for k, v in result.items() if v is None or isinstance(v, (int, float))}
+    return {**numbers, "figures": drawn}
+
+
+def _emergency(layout: Layout, planned: Planned) -> dict[str, Any]:
+    report = read_artefact(layout.emergency(planned.key))
+    name = report["metric"]
+    metric = next(
+        (m for m in planned.task.metrics if m.name == name),
+        Metric(name, report.get("higher_is_better", True), name.replace("_", " ")),
+    )
+    agent = report["agent"]
+    figures = {agent: report, **({"teacher": report["teacher"]} if agent != "teacher" else {})}
+    return {
+        "task": planned.key,
+        "label": planned.label,
+        "scenario": report["scenario"],
+        "rule": report["rule"],
+        "metric": asdict(metric),
+        "retrained": report["retrained"],
+        "base_version": report["base_version"],
+        "recovery": report.get("recovery"),
+        "agent": agent,
+        "added_functions": [
+            {"name": f["name"], "stage": f["stage"], "provenance": f["provenance"]["kind"]}
+            for f in report["added_functions"]
+        ],
+        "new_function_choices": report["new_function_choices"],
+        "agents": {who: {phase: phases[phase][name] for phase in PHASES} for who, phases in figures.items()},
+    }
+
+
+def _replay(layout: Layout, planned: Planned) -> dict[str, Any]:
+    meta = read_artefact(layout.replay(planned.key, ".json"))
+    drawing = layout.replay(planned.key, ".gif").with_name(meta.get("drawing", "replay.gif"))
+    return {
+        **meta,
+        "label": planned.label,
+        "gif": _relative(layout, drawing),
+        "trace": _relative(layout, layout.replay(planned.key, ".jsonl")),
+    }
 
 
 def comparison(summary: dict[str, Any]) -> tuple[list[tuple[str, str]], list[list[str]]]:
-    """``(task, metric label)`` per column after the agent, and one row of text per agent
+    """``(task label, metric label)`` per column after the agent, and one row of text per agent
     ("-" where the agent was not evaluated or the figure does not apply)."""
-    tasks = summary["tasks"]
-    agents = dict.fromkeys(a for t in tasks.values() for a in t["agents"])
-    rows = [[agent, *(show(tasks.get(task, {}).get("agents", {}).get(agent, {}).get(key), fmt)
-                      for task, key, _, fmt in COLUMNS)] for agent in agents]
-    return [(task, label) for task, _, label, _ in COLUMNS], rows
+    tasks = summary["tasks"].values()
+    agents = dict.fromkeys(a for t in tasks for a in t["agents"])
+    columns = [(t, m) for t in tasks for m in t["metrics"]]
+    rows = [
+        [agent, *(show(t["agents"].get(agent, {}).get(m["name"]), m["format"]) for t, m in columns)] for agent in agents
+    ]
+    return [(t["label"], m["label"]) for t, m in columns], rows
 
 
 def _relative(layout: Layout, path: Path) -> str:
-    return path.relative_to(layout.root).as_posix()
+    return path.resolve().relative_to(layout.root.resolve()).as_posix()

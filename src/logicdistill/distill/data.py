@@ -7,26 +7,28 @@ resumes after the last complete episode and never keeps half an episode.
 Candidates are what the retriever really returned, stored in a seeded shuffled order so that
 nothing downstream can lean on the retriever's ranking; training examples list them in the base's
 order, as the agent does (``examples.make_examples``). Splits are by variant (a
-pursuit map) and seed: held-out variants never appear in training, and every ``VAL_EVERY``-th other
-episode is validation; a task with nothing to hold out (21 Points) tests on every fifth episode.
+map, a level: ``Task.variants``) and seed: held-out variants never appear in training, and every
+``VAL_EVERY``-th other episode is validation; a task with nothing to hold out tests on every fifth
+episode.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, BinaryIO, Callable, Literal
+from typing import Any, BinaryIO, Literal
 
 import numpy as np
 from pydantic import BaseModel, ValidationError
 
+from logicdistill.agent.episodes import EpisodeResult, run_episode
 from logicdistill.agent.factory import AgentOptions, build_agent
 from logicdistill.agent.loop import stage_line
 from logicdistill.errors import UserInputError
-from logicdistill.evaluation.episodes import EpisodeResult, run_episode
-from logicdistill.tasks.pursuit.env import PursuitEpisodes
+from logicdistill.plugins import reference_of
+from logicdistill.tasks.api import Task
 from logicdistill.userfiles import MiB, decode_utf8, describe_size, open_user_file, parse_json
 
 FORMAT = "logicdistill-data/2"
@@ -38,15 +40,16 @@ class DataHeader(BaseModel):
     kind: Literal["header"] = "header"
     format: Literal["logicdistill-data/2"] = FORMAT
     task: str
+    task_class: str = ""  # how to load the task again (``plugins.reference_of``); "" in older files: by name
     instruction: str
     stage_lines: dict[str, str]  # stage name -> the stage line of every query and prompt
     actions: list[str]  # a unit's possible final actions (the KD answers)
     retriever: str
     top_k: int
     seed: int
-    settings: dict[str, str]  # the game's: evader and step limit (pursuit), rule set (21 Points); the
-    # teacher's min_gain and demonstrator when not the task's
-    variants: list[str]  # where episodes were played: maps (pursuit), the rule set (21 Points)
+    settings: dict[str, str]  # the task's (``Task.setting_values``); the teacher's min_gain and
+    # demonstrator when not the task's
+    variants: list[str]  # where episodes were played (``Task.variants``)
     held_out: list[str]  # variants whose episodes form the test split only
     base_fingerprint: str
     manuals: dict[str, str]  # function name -> manual text
@@ -86,20 +89,32 @@ def split_of(variant: str, episode: int, held_out: list[str]) -> Split:
     return "val" if episode % VAL_EVERY == VAL_EVERY - 1 else "train"
 
 
-def decision_rows(result: EpisodeResult, variant: str, episode: int, split: Split,
-                  rng: np.random.Generator) -> list[DecisionRow]:
+def decision_rows(
+    result: EpisodeResult, variant: str, episode: int, split: Split, rng: np.random.Generator
+) -> list[DecisionRow]:
     rows = []
     for step in result.trace:
         final = {r.unit: str(r.result) for r in step.stages if r.stage == step.stages[-1].stage}
         for r in step.stages:
             offered = r.offered
             order = rng.permutation(len(offered))
-            rows.append(DecisionRow(
-                episode=episode, variant=variant, split=split, step=r.step, unit=r.unit, stage=r.stage,
-                state_text=r.state_text, candidates=[offered[i] for i in order],
-                previews=[r.previews[offered[i]] for i in order] if r.previews else [], merged=r.merged,
-                choice=r.choice, forced=r.forced, action=final[r.unit],
-            ))
+            rows.append(
+                DecisionRow(
+                    episode=episode,
+                    variant=variant,
+                    split=split,
+                    step=r.step,
+                    unit=r.unit,
+                    stage=r.stage,
+                    state_text=r.state_text,
+                    candidates=[offered[i] for i in order],
+                    previews=[r.previews[offered[i]] for i in order] if r.previews else [],
+                    merged=r.merged,
+                    choice=r.choice,
+                    forced=r.forced,
+                    action=final[r.unit],
+                )
+            )
     return rows
 
 
@@ -112,8 +127,9 @@ def _raw_lines(fh: BinaryIO, path: Path) -> Iterator[tuple[int, bytes]]:
     """Numbered lines of an opened data file, each at most ``MAX_LINE_BYTES``."""
     for i, line in enumerate(iter(lambda: fh.readline(MAX_LINE_BYTES + 1), b""), start=1):
         if len(line) > MAX_LINE_BYTES:
-            raise UserInputError(f"{path}:{i}: line longer than {describe_size(MAX_LINE_BYTES)}; "
-                                 "the data file is damaged")
+            raise UserInputError(
+                f"{path}:{i}: line longer than {describe_size(MAX_LINE_BYTES)}; the data file is damaged"
+            )
         yield i, line
 
 
@@ -208,8 +224,9 @@ def _resume_point(path: Path, header: DataHeader) -> int:
     settings = header.model_dump(exclude={"manuals"})
     if old.model_dump(exclude={"manuals"}) != settings:
         changed = [k for k in settings if old.model_dump().get(k) != settings[k]]
-        raise UserInputError(f"{path} was made with other settings ({', '.join(changed)}); "
-                             "use another --out or delete it")
+        raise UserInputError(
+            f"{path} was made with other settings ({', '.join(changed)}); use another --out or delete it"
+        )
     done = {e.episode for e in episodes}
     if done != set(range(len(done))):
         raise UserInputError(f"{path} has gaps in its episodes; delete it and generate again")
@@ -222,23 +239,35 @@ def _resume_point(path: Path, header: DataHeader) -> int:
     return len(done)
 
 
-def generate_data(out: str | Path, episodes: int, source: Any = None, seed: int = 0,
-                  options: AgentOptions | None = None,
-                  on_episode: Callable[[EpisodeRow], None] | None = None) -> Path:
-    """Play ``episodes`` teacher games (resuming a partial file) and append their decisions.
-
-    ``source`` says where (``PursuitEpisodes``, the default, or ``TwentyOneEpisodes``): its task,
-    its variants (episode i plays variant i mod n), the held-out ones and the game settings."""
-    out, source, options = Path(out), source or PursuitEpisodes(), options or AgentOptions()
-    task = source.task()
+def generate_data(
+    out: str | Path,
+    episodes: int,
+    task: Task,
+    seed: int = 0,
+    options: AgentOptions | None = None,
+    on_episode: Callable[[EpisodeRow], None] | None = None,
+) -> Path:
+    """Play ``episodes`` teacher episodes of ``task`` (resuming a partial file) and append their
+    decisions. Episode i plays the task's variant i mod n; the held-out variants form the test split."""
+    out, options = Path(out), options or AgentOptions()
     base = options.base or task.bundled_base()
     header = DataHeader(
-        task=task.name, instruction=task.instruction,
-        stage_lines={s.name: stage_line(s) for s in task.stages}, actions=list(task.actions),
-        retriever=options.retriever, top_k=options.top_k, seed=seed,
-        settings={**source.settings, **({} if options.min_gain is None else {"min_gain": str(options.min_gain)}),
-                  **({} if options.demonstrator is None else {"demonstrator": options.demonstrator})},
-        variants=list(source.variants), held_out=list(source.held_out), base_fingerprint=base.fingerprint,
+        task=task.name,
+        task_class=reference_of(type(task)),
+        instruction=task.instruction,
+        stage_lines={s.name: stage_line(s) for s in task.stages},
+        actions=list(task.actions),
+        retriever=options.retriever,
+        top_k=options.top_k,
+        seed=seed,
+        settings={
+            **task.setting_values(),
+            **({} if options.min_gain is None else {"min_gain": str(options.min_gain)}),
+            **({} if options.demonstrator is None else {"demonstrator": options.demonstrator}),
+        },
+        variants=list(task.variants),
+        held_out=list(task.held_out),
+        base_fingerprint=base.fingerprint,
         manuals={f.name: f.manual.text() for f in base.functions},
     )
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -247,15 +276,21 @@ def generate_data(out: str | Path, episodes: int, source: Any = None, seed: int 
         _write_lines(out, [header], "w")
     agents: dict[str, Any] = {}
     for episode in range(start, episodes):
-        variant = source.variants[episode % len(source.variants)]
-        env = source.make_env(variant)
+        variant = task.variants[episode % len(task.variants)]
+        env = task.make_env(variant)
         if variant not in agents:
             agents[variant] = build_agent("teacher", task, env, replace(options, base=base, seed=seed))
-        result = run_episode(env, agents[variant], seed + episode, keep=True)
-        split = split_of(variant, episode, list(source.held_out))
+        result = run_episode(task, env, agents[variant], seed + episode, keep=True, variant=variant)
+        split = split_of(variant, episode, list(task.held_out))
         rows = decision_rows(result, variant, episode, split, np.random.default_rng([seed, episode]))
-        marker = EpisodeRow(episode=episode, variant=variant, seed=seed + episode, split=split,
-                            success=result.success, steps=result.steps)
+        marker = EpisodeRow(
+            episode=episode,
+            variant=variant,
+            seed=seed + episode,
+            split=split,
+            success=result.success,
+            steps=result.steps,
+        )
         _write_lines(out, [*rows, marker], "a")
         if on_episode:
             on_episode(marker)

@@ -33,27 +33,53 @@ class Drill:
 
     @property
     def manual(self) -> str:
-        return (f"{self.what} When to use: the default while the {self.rule_name} rule is in force; "
-                f"unlike the older functions it knows when to {self.action}.")
+        return (
+            f"{self.what} When to use: the default while the {self.rule_name} rule is in force; "
+            f"unlike the older functions it knows when to {self.action}."
+        )
 
 
 DRILLS = (
-    Drill("At any decision you may wait: nothing happens this turn, and the next turn comes as usual.",
-          "wait_for_better_turn", "Wait when acting now would do harm; otherwise act as the older default would.",
-          "waiting", "wait"),
-    Drill("At any decision you may pass your turn to a teammate or to the next round.",
-          "pass_on_bad_turn", "Pass when this turn is a bad one to act on; otherwise act as the older default "
-          "would.", "passing", "pass"),
-    Drill("At any decision you may double the stakes of this round.",
-          "double_when_favoured", "Double the stakes when I am clearly favoured; otherwise act as the older "
-          "default would.", "doubling", "double"),
-    Drill("At any decision you may send a signal instead of acting; it costs nothing.",
-          "signal_when_unsure", "Send a signal when every action looks poor; otherwise act as the older default "
-          "would.", "signalling", "signal"),
-    Drill("At any decision you may swap your position with the nearest free spot.",
-          "swap_when_blocked", "Swap to the nearest free spot when blocked; otherwise act as the older default "
-          "would.", "swapping", "swap"),
-    Drill("At any decision you may reset this round and start it again.",
-          "reset_lost_round", "Reset the round when it is clearly lost; otherwise act as the older default would.",
-          "reset", "reset"),
+    Drill(
+        "At any decision you may wait: nothing happens this turn, and the next turn comes as usual.",
+        "wait_for_better_turn",
+        "Wait when acting now would do harm; otherwise act as the older default would.",
+        "waiting",
+        "wait",
+    ),
+    Drill(
+        "At any decision you may pass your turn to a teammate or to the next round.",
+        "pass_on_bad_turn",
+        "Pass when this turn is a bad one to act on; otherwise act as the older default would.",
+        "passing",
+        "pass",
+    ),
+    Drill(
+        "At any decision you may double the stakes of this round.",
+        "double_when_favoured",
+        "Double the stakes when I am clearly favoured; otherwise act as the older default would.",
+        "doubling",
+        "double",
+    ),
+    Drill(
+        "At any decision you may send a signal instead of acting; it costs nothing.",
+        "signal_when_unsure",
+        "Send a signal when every action looks poor; otherwise act as the older default would.",
+        "signalling",
+        "signal",
+    ),
+    Drill(
+        "At any decision you may swap your position with the nearest free spot.",
+        "swap_when_blocked",
+        "Swap to the nearest free spot when blocked; otherwise act as the older default would.",
+        "swapping",
+        "swap",
+    ),
+    Drill(
+        "At any decision you may reset this round and start it again.",
+        "reset_lost_round",
+        "Reset the round when it is clearly lost; otherwise act as the older default would.",
+        "reset",
+        "reset",
+    ),
 )

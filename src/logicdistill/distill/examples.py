@@ -47,14 +47,24 @@ def make_examples(header: DataHeader, rows: list[DecisionRow], tokenizer, mode: 
     if mode == "ld":
         return [ld_example(header, r, tokenizer) for r in example_rows(header, rows, mode)]
     return [
-        Example(prompt=action_prompt(tokenizer, header.instruction, r.state_text, header.actions),
-                candidates=header.actions, answer=r.action, outcomes=header.actions)
+        Example(
+            prompt=action_prompt(tokenizer, header.instruction, r.state_text, header.actions),
+            candidates=header.actions,
+            answer=r.action,
+            outcomes=header.actions,
+        )
         for r in example_rows(header, rows, mode)
     ]
 
 
-def ld_example(header: DataHeader, row: DecisionRow, tokenizer, drill: Drill | None = None,
-               bites: bool = False, shown: str | None = None) -> Example:
+def ld_example(
+    header: DataHeader,
+    row: DecisionRow,
+    tokenizer,
+    drill: Drill | None = None,
+    bites: bool = False,
+    shown: str | None = None,
+) -> Example:
     """One selection example, candidates in base order; with ``drill``, its rule joins the
     instruction and its function leads the candidates, taking the answer where the teacher kept the
     leading candidate. Its preview is the drill's action if ``bites`` (the teacher kept the leader
@@ -78,8 +88,9 @@ def ld_example(header: DataHeader, row: DecisionRow, tokenizer, drill: Drill | N
     return Example(prompt=prompt, candidates=names, answer=answer, outcomes=previews, source=row)
 
 
-def with_drills(examples: list[Example], forced: list[DecisionRow], header: DataHeader, tokenizer, share: float,
-                seed: int) -> list[Example]:
+def with_drills(
+    examples: list[Example], forced: list[DecisionRow], header: DataHeader, tokenizer, share: float, seed: int
+) -> list[Example]:
     """``examples`` with about ``share`` of the ld ones replaced by emergency drills: half rewrite
     the example's own decision (the rule bites in half of those), half a decision from ``forced``
     (where the old candidates all agreed; the rule bites there, else it would be no choice).
@@ -90,7 +101,7 @@ def with_drills(examples: list[Example], forced: list[DecisionRow], header: Data
     function returns such results, whether it acts unlike the old ones or as the old default does
     by another way (pursuit's ``hold_assigned_side`` under ``box_in``: a side of the target where
     ``direct_chase`` heads for its cell). Students drilled with words alone kept the old default
-    as soon as the new function's preview looked ordinary (README, Emergencies). At the last stage
+    as soon as the new function's preview looked ordinary (docs/experiments.md, emergencies). At the last stage
     a result is the action itself, so the drills there stay as they were, drawn as before."""
     rng = np.random.default_rng(seed)
     ordinary = np.random.default_rng([seed, 1])  # its own stream: the last stage's drills stay as they were
@@ -170,11 +181,16 @@ def accuracy(examples: list[Example], chosen: list[str]) -> dict[str, float]:
     Balanced: exact accuracy averaged over the teacher's answers, so that a student that always
     gives the commonest answer scores 1 / (number of answers), however common that answer is."""
     exact = [c == e.answer for e, c in zip(examples, chosen)]
-    same = [e.outcomes[e.candidates.index(c)] == e.outcomes[e.candidates.index(e.answer)]
-            for e, c in zip(examples, chosen)]
+    same = [
+        e.outcomes[e.candidates.index(c)] == e.outcomes[e.candidates.index(e.answer)] for e, c in zip(examples, chosen)
+    ]
     n = max(1, len(examples))
-    return {"exact": sum(exact) / n, "equivalent": sum(same) / n,
-            "balanced": balanced_accuracy([e.answer for e in examples], chosen), "n": len(examples)}
+    return {
+        "exact": sum(exact) / n,
+        "equivalent": sum(same) / n,
+        "balanced": balanced_accuracy([e.answer for e in examples], chosen),
+        "n": len(examples),
+    }
 
 
 def balanced_accuracy(truth: list[str], chosen: list[str]) -> float:

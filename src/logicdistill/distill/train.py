@@ -15,8 +15,8 @@ import json
 import logging
 import shutil
 import time
-from contextlib import contextmanager
 from collections.abc import Callable
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, replace
 from functools import partial
 from pathlib import Path
@@ -25,12 +25,25 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from logicdistill.distill.data import read_data
-from logicdistill.distill.examples import (Example, Mode, accuracy, distinct, draw, example_rows, make_examples,
-                                          sample, with_drills)
-from logicdistill.distill.runs import RUN_FORMAT
+from logicdistill.distill.examples import (
+    Example,
+    Mode,
+    accuracy,
+    distinct,
+    draw,
+    example_rows,
+    make_examples,
+    sample,
+    with_drills,
+)
 from logicdistill.errors import UserInputError
 from logicdistill.functions.base import atomic_write_text
-from logicdistill.tasks import get_task
+from logicdistill.student.answers import answer_paths, branch_log_probs
+from logicdistill.student.heads import HeadCache, head_cache
+from logicdistill.student.model import Student, load_student, resolve_precision
+from logicdistill.student.runs import RUN_FORMAT
+from logicdistill.student.scoring import score_candidates
+from logicdistill.tasks.registry import task_class
 from logicdistill.userfiles import check_output_folder
 
 if TYPE_CHECKING:
@@ -46,29 +59,38 @@ class TrainConfig:
 
     mode: Mode = "ld"  # ld: select functions; kd: imitate the teacher's actions
     student: str | None = None  # model path or id; None = bundled SmolLM2-135M-Instruct
-    max_examples: int | None = None  # draws from the train split (the budget); None: the task's train_examples
+    max_examples: int | None = None  # draws from the train split (the budget); None: the task's recipe
     balance: float = 0.5  # 0: natural answer frequencies; 1: every answer equally often (examples.draw)
     drills: float = 0.25  # share of ld draws rewritten as emergency drills (drills.py); 0 for none
     val_examples: int = 200  # validation examples scored after every epoch
     epochs: int = 1  # more distinct examples beat more passes over fewer at the same cost
     batch_size: int = 8
-    learning_rate: float | None = None  # peak rate; None: the task's own (pursuit 5e-4, 21 Points 1e-3)
+    learning_rate: float | None = None  # peak rate; None: the task's recipe
     lora_r: int = 16
     lora_alpha: int = 32
     lora_dropout: float = 0.05
     max_length: int = 640  # longer examples are skipped (and counted)
     save_steps: int = 25
     seed: int = 0
-    dtype: str = field(default="auto", metadata={
-        "help": "compute precision: auto (bf16 autocast where the hardware computes bf16 natively: CUDA with "
-                "bf16, CPUs with AVX512-BF16 or AMX; else fp32), float32 or bfloat16"})
+    dtype: str = field(
+        default="auto",
+        metadata={
+            "help": "compute precision: auto (bf16 autocast where the hardware computes bf16 natively: CUDA with "
+            "bf16, CPUs with AVX512-BF16 or AMX; else fp32), float32 or bfloat16"
+        },
+    )
 
 
 def lora_config(cfg: TrainConfig):
     from peft import LoraConfig
 
-    return LoraConfig(r=cfg.lora_r, lora_alpha=cfg.lora_alpha, lora_dropout=cfg.lora_dropout,
-                      target_modules="all-linear", task_type="CAUSAL_LM")
+    return LoraConfig(
+        r=cfg.lora_r,
+        lora_alpha=cfg.lora_alpha,
+        lora_dropout=cfg.lora_dropout,
+        target_modules="all-linear",
+        task_type="CAUSAL_LM",
+    )
 
 
 def tokenize(examples: list[Example], tokenizer, max_length: int) -> tuple[list[dict[str, Any]], int]:
@@ -76,7 +98,6 @@ def tokenize(examples: list[Example], tokenizer, max_length: int) -> tuple[list[
     answer's branches, each as (columns before the end, the branch's tokens, the answer's own),
     read exactly as the scorer reads them (``student.answers``). Returns the rows and how many were
     too long."""
-    from logicdistill.student.answers import answer_paths
 
     rows, skipped = [], 0
     for ex in examples:
@@ -107,7 +128,6 @@ def head_batches(rows: list[dict[str, Any]], batch_size: int, seed: int) -> list
 
 def choose(student, examples: list[Example], batch: int = 16) -> list[str]:
     """The student's pick for each example (argmax of its candidate distribution)."""
-    from logicdistill.student.scoring import score_candidates
 
     picks = []
     for i in range(0, len(examples), batch):
@@ -126,11 +146,15 @@ def held_out_accuracy(student, header, rows, mode: Mode, limit: int | None, seed
 
 
 def with_task_defaults(cfg: TrainConfig, task: str) -> TrainConfig:
-    """``cfg`` with what it leaves open taken from the task: the budget of draws and the learning
-    rate, which its default run needs (each task's figures are in the README)."""
-    defaults = get_task(task)
-    return replace(cfg, max_examples=defaults.train_examples if cfg.max_examples is None else cfg.max_examples,
-                   learning_rate=defaults.learning_rate if cfg.learning_rate is None else cfg.learning_rate)
+    """``cfg`` with what it leaves open taken from the task's recipe (``Task.recipe``; ``task``:
+    a registered name or a reference): the budget of draws and the learning rate its default run
+    needs."""
+    recipe = task_class(task).recipe
+    return replace(
+        cfg,
+        max_examples=recipe.train_examples if cfg.max_examples is None else cfg.max_examples,
+        learning_rate=recipe.learning_rate if cfg.learning_rate is None else cfg.learning_rate,
+    )
 
 
 def _check_run_folder(out: Path, resume: bool) -> None:
@@ -147,8 +171,10 @@ def _check_run_folder(out: Path, resume: bool) -> None:
 def _check_trainable(data_path: str | Path, header, rows, mode: Mode) -> None:
     """At least one training example, known from the rows alone (before the student loads)."""
     if not example_rows(header, [r for r in rows if r.split == "train"], mode):
-        raise UserInputError(f"{data_path} has no training examples for mode {mode} (no usable decisions in "
-                             "its train split); generate more episodes with `logicdistill data`")
+        raise UserInputError(
+            f"{data_path} has no training examples for mode {mode} (no usable decisions in "
+            "its train split); generate more episodes with `logicdistill data`"
+        )
 
 
 @contextmanager
@@ -170,43 +196,76 @@ def _run_folder(out: Path):
         raise
 
 
-def train(data_path: str | Path, out: str | Path, cfg: TrainConfig, resume: bool = False,
-          on_precision: Callable[[Precision], None] | None = None) -> dict[str, Any]:
+def train(
+    data_path: str | Path,
+    out: str | Path,
+    cfg: TrainConfig,
+    resume: bool = False,
+    on_precision: Callable[[Precision], None] | None = None,
+) -> dict[str, Any]:
     """Train a LoRA adapter on a data file; returns the metrics also written to ``metrics.json``.
     The data and ``out`` are checked before the student loads or anything is written.
     ``on_precision`` hears the compute precision chosen, once, before training starts."""
     out = Path(out)
     header, rows, _ = read_data(data_path)
-    cfg = with_task_defaults(cfg, header.task)
+    cfg = with_task_defaults(cfg, header.task_class or header.task)
     _check_trainable(data_path, header, rows, cfg.mode)
     _check_run_folder(out, resume)
     with _run_folder(out):
         return _train_into(out, data_path, header, rows, cfg, resume, on_precision)
 
 
-def _train_into(out: Path, data_path: str | Path, header, rows, cfg: TrainConfig, resume: bool,
-                on_precision: Callable[[Precision], None] | None) -> dict[str, Any]:
-    from logicdistill.student.model import load_student
+def _train_into(
+    out: Path,
+    data_path: str | Path,
+    header,
+    rows,
+    cfg: TrainConfig,
+    resume: bool,
+    on_precision: Callable[[Precision], None] | None,
+) -> dict[str, Any]:
 
     student = load_student(cfg.student)
     train_rows = distinct([r for r in rows if r.split == "train"], cfg.mode)  # the budget buys distinct decisions
-    drawn = draw(make_examples(header, train_rows, student.tokenizer, cfg.mode), cfg.max_examples, cfg.balance, cfg.seed)
+    drawn = draw(
+        make_examples(header, train_rows, student.tokenizer, cfg.mode), cfg.max_examples, cfg.balance, cfg.seed
+    )
     forced = [r for r in train_rows if r.forced]
-    examples = {"train": with_drills(drawn, forced, header, student.tokenizer, cfg.drills, cfg.seed),
-                "val": sample(make_examples(header, [r for r in rows if r.split == "val"], student.tokenizer, cfg.mode),
-                              cfg.val_examples, cfg.seed)}  # validation keeps the real frequencies
+    examples = {
+        "train": with_drills(drawn, forced, header, student.tokenizer, cfg.drills, cfg.seed),
+        "val": sample(
+            make_examples(header, [r for r in rows if r.split == "val"], student.tokenizer, cfg.mode),
+            cfg.val_examples,
+            cfg.seed,
+        ),
+    }  # validation keeps the real frequencies
     if not examples["train"]:
         raise UserInputError(f"{data_path} has no training examples for mode {cfg.mode}; generate more episodes")
     metrics = fit(student, examples["train"], examples["val"], cfg, out, resume, on_precision)
-    config = {"format": RUN_FORMAT, "data": str(Path(data_path).resolve()), "task": header.task,
-              "retriever": header.retriever, "top_k": header.top_k, "base_fingerprint": header.base_fingerprint,
-              "train": asdict(cfg), "student_name": student.name, "precision": metrics["precision"]}
+    config = {
+        "format": RUN_FORMAT,
+        "data": str(Path(data_path).resolve()),
+        "task": header.task,
+        "retriever": header.retriever,
+        "top_k": header.top_k,
+        "base_fingerprint": header.base_fingerprint,
+        "train": asdict(cfg),
+        "student_name": student.name,
+        "precision": metrics["precision"],
+    }
     atomic_write_text(out / "config.json", json.dumps(config, indent=2) + "\n")
     return metrics
 
 
-def fit(student, train_ex: list[Example], val_ex: list[Example], cfg: TrainConfig, out: Path,
-        resume: bool = False, on_precision: Callable[[Precision], None] | None = None) -> dict[str, Any]:
+def fit(
+    student,
+    train_ex: list[Example],
+    val_ex: list[Example],
+    cfg: TrainConfig,
+    out: Path,
+    resume: bool = False,
+    on_precision: Callable[[Precision], None] | None = None,
+) -> dict[str, Any]:
     """LoRA SFT on prepared examples; saves ``adapter/``, ``metrics.json`` and the learning curve.
     The weights keep the dtype they were loaded in (fp32 from ``train``); where ``cfg.dtype``
     resolves to bf16 on the student's device, the steps run under bf16 autocast
@@ -214,8 +273,6 @@ def fit(student, train_ex: list[Example], val_ex: list[Example], cfg: TrainConfi
     import torch
     from peft import get_peft_model
     from transformers import TrainerCallback, TrainingArguments, set_seed
-
-    from logicdistill.student.model import Student, resolve_precision
 
     precision = resolve_precision(cfg.dtype, student.device)
     log.info("training precision: %s (%s)", precision.name, precision.reason)
@@ -236,32 +293,56 @@ def fit(student, train_ex: list[Example], val_ex: list[Example], cfg: TrainConfi
             model.eval()
             acc = accuracy(val_ex, choose(Student(model, tokenizer, student.device, student.name), val_ex))
             model.train()
-            history.append({"epoch": round(state.epoch or 0), "step": state.global_step,
-                            "val_exact": acc["exact"], "val_equivalent": acc["equivalent"],
-                            "val_balanced": acc["balanced"]})
+            history.append(
+                {
+                    "epoch": round(state.epoch or 0),
+                    "step": state.global_step,
+                    "val_exact": acc["exact"],
+                    "val_equivalent": acc["equivalent"],
+                    "val_balanced": acc["balanced"],
+                }
+            )
             log.info("epoch %s: validation accuracy %.3f", state.epoch, acc["exact"])
 
     use_cpu = student.device.type == "cpu"
     args = TrainingArguments(
-        output_dir=str(out / "checkpoints"), per_device_train_batch_size=1,  # an item is a batch
-
-        num_train_epochs=cfg.epochs, learning_rate=cfg.learning_rate, lr_scheduler_type="cosine",
-        warmup_steps=min(5, len(batches) // 4), logging_steps=1, save_steps=cfg.save_steps,
-        save_total_limit=2, bf16=precision.dtype == torch.bfloat16,
-        use_cpu=use_cpu, report_to="none", seed=cfg.seed, dataloader_num_workers=0,
+        output_dir=str(out / "checkpoints"),
+        per_device_train_batch_size=1,  # an item is a batch
+        num_train_epochs=cfg.epochs,
+        learning_rate=cfg.learning_rate,
+        lr_scheduler_type="cosine",
+        warmup_steps=min(5, len(batches) // 4),
+        logging_steps=1,
+        save_steps=cfg.save_steps,
+        save_total_limit=2,
+        bf16=precision.dtype == torch.bfloat16,
+        use_cpu=use_cpu,
+        report_to="none",
+        seed=cfg.seed,
+        dataloader_num_workers=0,
     )
-    trainer = AnswerLossTrainer(model=model, args=args, train_dataset=batches, callbacks=[ValidationAccuracy()],
-                                data_collator=partial(collate, pad_id=tokenizer.pad_token_id))
+    trainer = AnswerLossTrainer(
+        model=model,
+        args=args,
+        train_dataset=batches,
+        callbacks=[ValidationAccuracy()],
+        data_collator=partial(collate, pad_id=tokenizer.pad_token_id),
+    )
     checkpoint = resume and any((out / "checkpoints").glob("checkpoint-*"))
     start = time.perf_counter()
     trainer.train(resume_from_checkpoint=True if checkpoint else None)
     seconds = time.perf_counter() - start
     _save_adapter(model, out)
     metrics = {
-        "mode": cfg.mode, "train_examples": len(train_rows), "skipped_too_long": skipped,
-        "val_examples": len(val_ex), "train_seconds": seconds, "steps": trainer.state.global_step,
+        "mode": cfg.mode,
+        "train_examples": len(train_rows),
+        "skipped_too_long": skipped,
+        "val_examples": len(val_ex),
+        "train_seconds": seconds,
+        "steps": trainer.state.global_step,
         "loss": [{"step": h["step"], "loss": h["loss"]} for h in trainer.state.log_history if "loss" in h],
-        "validation": history, "val_accuracy": history[-1]["val_exact"] if history else None,
+        "validation": history,
+        "val_accuracy": history[-1]["val_exact"] if history else None,
         "val_balanced_accuracy": history[-1]["val_balanced"] if history else None,
         "precision": precision.as_json(),
     }
@@ -288,21 +369,24 @@ def collate(items: list[list[dict[str, Any]]], pad_id: int) -> dict[str, Any]:
     positions = torch.zeros((len(rows), width), dtype=torch.long)
     for i, r in enumerate(rows):
         n = len(r["input_ids"])
-        ids[i, width - n:] = torch.tensor(r["input_ids"])
-        mask[i, head + width - n:] = 1
-        positions[i, width - n:] = torch.arange(head, head + n)
+        ids[i, width - n :] = torch.tensor(r["input_ids"])
+        mask[i, head + width - n :] = 1
+        positions[i, width - n :] = torch.arange(head, head + n)
     branches = [(i, back, tokens, own) for i, r in enumerate(rows) for back, tokens, own in r["branches"]]
-    return {"head_ids": torch.tensor(rows[0]["head"]), "input_ids": ids, "attention_mask": mask,
-            "position_ids": positions, "branch_row": torch.tensor([b[0] for b in branches], dtype=torch.long),
-            "branch_back": torch.tensor([b[1] for b in branches], dtype=torch.long),
-            "branch_tokens": [b[2] for b in branches],
-            "branch_own": torch.tensor([b[3] for b in branches], dtype=torch.long)}
+    return {
+        "head_ids": torch.tensor(rows[0]["head"]),
+        "input_ids": ids,
+        "attention_mask": mask,
+        "position_ids": positions,
+        "branch_row": torch.tensor([b[0] for b in branches], dtype=torch.long),
+        "branch_back": torch.tensor([b[1] for b in branches], dtype=torch.long),
+        "branch_tokens": [b[2] for b in branches],
+        "branch_own": torch.tensor([b[3] for b in branches], dtype=torch.long),
+    }
 
 
 def _answer_loss_trainer():
     from transformers import Trainer
-
-    from logicdistill.student.heads import HeadCache, head_cache
 
     class AnswerLossTrainer(Trainer):
         """Reads each batch's head once per run with the base weights (adapter off, no gradient)
@@ -316,16 +400,17 @@ def _answer_loss_trainer():
             self.heads = HeadCache(capacity=256)  # one per distinct candidate set and stage
 
         def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
-            from logicdistill.student.answers import branch_log_probs
 
-            rows, back, tokens, own = (inputs.pop(k) for k in ("branch_row", "branch_back", "branch_tokens",
-                                                                  "branch_own"))
+            rows, back, tokens, own = (
+                inputs.pop(k) for k in ("branch_row", "branch_back", "branch_tokens", "branch_own")
+            )
             bare = self.accelerator.unwrap_model(model)
             batch = inputs["input_ids"].shape[0]
             head = self.heads.get(bare, inputs.pop("head_ids").tolist(), inputs["input_ids"].device)
             keep = int(back.max()) + 1 if len(back) else 1
-            outputs = model(**inputs, past_key_values=head_cache(head, batch, bare.config), use_cache=True,
-                            logits_to_keep=keep)
+            outputs = model(
+                **inputs, past_key_values=head_cache(head, batch, bare.config), use_cache=True, logits_to_keep=keep
+            )
             if not len(back):  # answers without a rival: nothing to learn
                 loss = outputs.logits.sum() * 0.0
             else:
@@ -358,8 +443,13 @@ def plot_learning_curve(metrics: dict[str, Any], path: Path) -> None:
     ax.set_ylabel("loss")
     if metrics["validation"]:
         acc = ax.twinx()
-        acc.plot([v["step"] for v in metrics["validation"]], [v["val_exact"] for v in metrics["validation"]],
-                 "o-", color="tab:green", label="validation accuracy")
+        acc.plot(
+            [v["step"] for v in metrics["validation"]],
+            [v["val_exact"] for v in metrics["validation"]],
+            "o-",
+            color="tab:green",
+            label="validation accuracy",
+        )
         acc.set_ylim(0, 1)
         acc.set_ylabel("validation accuracy")
     ax.set_title(f"{metrics['mode']} training")

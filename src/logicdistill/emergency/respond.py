@@ -9,30 +9,34 @@ the old default where the rule does not bite), so it takes that place.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import Sequence
 
-from logicdistill.errors import EndpointError, UserInputError
-from logicdistill.functions.base import FunctionBase, load_base, save_base
+from logicdistill.errors import EndpointError
+from logicdistill.functions.base import FunctionBase, save_successor
 from logicdistill.functions.check import check_function_base
 from logicdistill.functions.spec import FunctionSpec, Provenance
 from logicdistill.functions.verification import Limits, RejectedError, Verifier
-from logicdistill.emergency.scenario import Emergency
-from logicdistill.tasks.protocol import Task
+from logicdistill.tasks.api import Emergency, Task
+from logicdistill.teacher import write_functions
 
-TEACHER_EXTRA = ("A new rule is now in force: {rule}\nWrite functions for this rule: each must respect it in every "
-                 "state, and its manual's When: line must name the rule. Your first function becomes the stage's "
-                 "default while the rule is in force: start its When: line with 'the default while the ... rule "
-                 "is in force'. The state description above says what the state tells about the rule.")
+TEACHER_EXTRA = (
+    "A new rule is now in force: {rule}\nWrite functions for this rule: each must respect it in every "
+    "state, and its manual's When: line must name the rule. Your first function becomes the stage's "
+    "default while the rule is in force: start its When: line with 'the default while the ... rule "
+    "is in force'. The state description above says what the state tells about the rule."
+)
 
 
 def reference_functions(scenario: Emergency, verifier: Verifier, taken: Sequence[str]) -> list[FunctionSpec]:
     """The scenario's reference functions, admitted by the verifier (provenance ``reference``)."""
     specs = []
-    for origin, text in scenario.reference_sources():
-        provenance = Provenance(kind="reference", note=f"written for logicdistill as the reference answer to the "
-                                                       f"{scenario.name} emergency ({origin})")
+    for origin, text in scenario.references:
+        provenance = Provenance(
+            kind="reference",
+            note=f"written for logicdistill as the reference answer to the {scenario.name} emergency ({origin})",
+        )
         report = verifier.verify(text, provenance, origin, taken=frozenset(taken))
         if not report.ok:
             raise RejectedError(report)
@@ -40,30 +44,39 @@ def reference_functions(scenario: Emergency, verifier: Verifier, taken: Sequence
     return specs
 
 
-def teacher_functions(scenario: Emergency, verifier: Verifier, client, retries: int = 2,
-                      per_stage: int = 1) -> list[FunctionSpec]:
+def teacher_functions(
+    scenario: Emergency, verifier: Verifier, client, retries: int = 2, per_stage: int = 1
+) -> list[FunctionSpec]:
     """Functions a teacher LLM writes for the rule, at the stages the reference answers it, each
     verified under the rule; rejections go back to the teacher for up to ``retries`` follow-ups."""
-    from logicdistill.teacher import write_functions
 
     stages = {s.name: s for s in verifier.task.stages}
     specs: list[FunctionSpec] = []
     for name in scenario.stages:
-        outcome = write_functions(client, verifier, stages[name], per_stage, retries,
-                                  existing=verifier.reference.by_stage(name),
-                                  extra=TEACHER_EXTRA.format(rule=scenario.rule),
-                                  taken=frozenset(verifier.reference.names()) | {f.name for f in specs})
+        outcome = write_functions(
+            client,
+            verifier,
+            stages[name],
+            per_stage,
+            retries,
+            existing=verifier.reference.by_stage(name),
+            extra=TEACHER_EXTRA.format(rule=scenario.rule),
+            taken=frozenset(verifier.reference.names()) | {f.name for f in specs},
+        )
         if not outcome.admitted:
             last = "\n  ".join(outcome.rejections[-5:]) or "(no reasons recorded)"
-            raise EndpointError(f"the teacher {client.config.model} wrote no function for stage {name!r} that passed "
-                                f"verification under the {scenario.name} rule in {outcome.requests} request(s); the "
-                                f"base is unchanged. Last reasons:\n  {last}")
+            raise EndpointError(
+                f"the teacher {client.config.model} wrote no function for stage {name!r} that passed "
+                f"verification under the {scenario.name} rule in {outcome.requests} request(s); the "
+                f"base is unchanged. Last reasons:\n  {last}"
+            )
         specs += outcome.admitted
     return specs
 
 
-def new_functions(scenario: Emergency, task: Task, stale: FunctionBase, client=None, retries: int = 2,
-                  limits: Limits = Limits()) -> list[FunctionSpec]:
+def new_functions(
+    scenario: Emergency, task: Task, stale: FunctionBase, client=None, retries: int = 2, limits: Limits = Limits()
+) -> list[FunctionSpec]:
     """Verified new functions for the emergency: the teacher's when a client is given, else the
     reference ones. ``task`` is the task under the new rule, so verification samples are played
     under it and a result that breaks the rule is rejected."""
@@ -86,15 +99,9 @@ def leading(base: FunctionBase, specs: Sequence[FunctionSpec], note: str) -> Fun
     return replace(base, functions=tuple(functions), version=0, parent=base.version or None, note=note)
 
 
-def add_version(root: str | Path, stale: FunctionBase, specs: Sequence[FunctionSpec], task: Task,
-                note: str) -> FunctionBase:
+def add_version(
+    root: str | Path, stale: FunctionBase, specs: Sequence[FunctionSpec], task: Task, note: str
+) -> FunctionBase:
     """Save the stale base and then the new one as versions under ``root`` (the stale one only if
     it is not already the current version), so ``base diff ROOT@N-1 ROOT`` shows what arrived."""
-    root = Path(root)
-    new = check_function_base(leading(stale, specs, note), task)
-    current = load_base(root) if (root / "CURRENT").is_file() else None
-    if current is not None and current.task != task.name:
-        raise UserInputError(f"{root} holds a {current.task} base, not a {task.name} one; choose another --base-out")
-    if current is None or current.fingerprint != stale.fingerprint:
-        save_base(stale, root)
-    return save_base(new, root)
+    return save_successor(stale, check_function_base(leading(stale, specs, note), task), root, task)

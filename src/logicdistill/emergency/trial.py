@@ -8,8 +8,7 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class Trial:
-    episodes: int = 20  # pursuit games; 21 Points: Monte Carlo hands (its regret is exact anyway)
+    episodes: int = 20  # episodes per measurement, spread over the variants
     seed: int = 0
-    maps: tuple[str, ...] = ()  # pursuit maps; () = every bundled map
-    evader: str = "smart"
-    parallel: int = 8  # pursuit games in lock step, their selections batched
+    variants: tuple[str, ...] = ()  # where they are played; () = the task's variants
+    parallel: int = 8  # student episodes in lock step, their selections batched

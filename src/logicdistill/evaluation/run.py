@@ -1,56 +1,87 @@
-"""Library entry points behind ``logicdistill play`` and ``logicdistill eval``."""
+"""Library entry points behind ``logicdistill play`` and ``logicdistill eval``: one evaluation
+path for every task (episodes in lock step, success rate and the task's own figures)."""
 
 from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
-from logicdistill.agent.factory import AgentOptions, build_agent
-from logicdistill.evaluation.episodes import EpisodeResult, run_episode, run_episodes, summarise
+from logicdistill.agent.episodes import EpisodeResult, run_episode, run_episodes, summarise
+from logicdistill.agent.factory import AgentOptions, build_agent, student_for
+from logicdistill.agent.loop import act_on_states
+from logicdistill.distill.data import read_data
+from logicdistill.distill.train import held_out_accuracy
 from logicdistill.functions.base import atomic_write_text
-from logicdistill.tasks.pursuit.env import PursuitConfig, make_env
-from logicdistill.tasks.pursuit.maps import bundled_map_names
-from logicdistill.tasks.pursuit.task import PursuitTask
+from logicdistill.student.runs import read_run_config
+from logicdistill.tasks.api import Task
 
 
-def benchmark_maps() -> list[str]:
-    """The maps ``eval`` uses by default: every bundled map."""
-    return bundled_map_names()
-
-
-def play(agent_name: str, config: PursuitConfig, seed: int, options: AgentOptions,
-         on_step: Callable[[Any, Any], None] | None = None) -> EpisodeResult:
-    task = PursuitTask(config.emergency)
-    env = make_env(config)
+def play(
+    agent_name: str,
+    task: Task,
+    variant: str | None,
+    seed: int,
+    options: AgentOptions,
+    on_step: Callable[[Any, Any], None] | None = None,
+) -> EpisodeResult:
+    """One episode of ``variant`` (default: the task's first), its trace and states kept."""
+    variant = variant or task.variants[0]
+    env = task.make_env(variant)
     agent = build_agent(agent_name, task, env, replace(options, seed=seed))
-    return run_episode(env, agent, seed, keep=True, on_step=on_step)
+    return run_episode(task, env, agent, seed, keep=True, on_step=on_step, variant=variant)
 
 
-def evaluate(agent_name: str, config: PursuitConfig, maps: list[str], episodes: int, seed: int,
-             options: AgentOptions, on_episode: Callable[[EpisodeResult], None] | None = None,
-             data: Path | None = None, accuracy_examples: int = 300, parallel: int = 1) -> dict[str, Any]:
-    """``episodes`` games spread round-robin over ``maps``; game i uses seed ``seed + i``, so its
-    starts (unless fixed) and every evader tie-break come from that seed. ``parallel`` games
-    advance together so the student scores their decisions in shared batches."""
-    task = PursuitTask(config.emergency)
-    env_for = lambda i: make_env(replace(config, map=maps[i % len(maps)]))  # noqa: E731
-    agent = build_agent(agent_name, task, env_for(0), replace(options, seed=seed))
+def evaluate(
+    agent_name: str,
+    task: Task,
+    episodes: int,
+    seed: int,
+    options: AgentOptions,
+    variants: Sequence[str] | None = None,
+    on_episode: Callable[[EpisodeResult], None] | None = None,
+    data: Path | None = None,
+    accuracy_examples: int = 300,
+    parallel: int = 1,
+    out: Path | None = None,
+) -> dict[str, Any]:
+    """``episodes`` episodes spread round-robin over ``variants`` (default: the task's); episode i
+    uses seed ``seed + i``. ``parallel`` episodes advance together so a student scores their
+    decisions in shared batches. Then the task's figures of the whole policy
+    (``Task.policy_metrics``, drawn under ``out``) and, for selectors, agreement with the
+    teacher on held-out data."""
+    variants = list(variants or task.variants)
+    agent = build_agent(agent_name, task, task.make_env(variants[0]), replace(options, seed=seed))
     held = accuracy_data(agent_name, options, data, accuracy_examples)
+
+    def env_for(i: int) -> tuple[Any, str]:
+        variant = variants[i % len(variants)]
+        return task.make_env(variant), variant
+
+    # the whole policy first: a random agent's table then does not depend on how many episodes were played
+    policy = task.policy_metrics(lambda states: [action for action, _ in act_on_states(agent, states)], seed, out)
     start = time.perf_counter()
-    results = run_episodes(env_for, agent, [seed + i for i in range(episodes)], parallel, on_episode)
+    results = run_episodes(task, env_for, agent, [seed + i for i in range(episodes)], parallel, on_episode)
     wall = time.perf_counter() - start
-    summary = summarise(results, agent_name, task.name, evader=config.evader, maps=maps, seed=seed,
-                        retriever=options.retriever, top_k=options.top_k, parallel=parallel,
-                        wall_seconds=wall, stage_decisions_per_s=sum(len(r.stage_ms) for r in results) / wall)
+    summary = summarise(
+        results,
+        agent_name,
+        task,
+        variants=variants,
+        seed=seed,
+        retriever=options.retriever,
+        top_k=options.top_k,
+        parallel=parallel,
+        wall_seconds=wall,
+        stage_decisions_per_s=sum(len(r.stage_ms) for r in results) / wall if wall else None,
+    )
+    summary.update(policy)
     summary.update(selection_accuracy(agent_name, options, held, accuracy_examples))
-    summary["success_rate_by_map"] = {
-        m: sum(r.success for r in results if r.map == m) / max(1, sum(r.map == m for r in results)) for m in maps
-    }
     return summary
 
 
@@ -58,9 +89,6 @@ def accuracy_data(agent_name: str, options: AgentOptions, data: Path | None, lim
     """The header and rows whose test split scores selection accuracy (``data``, else the run's),
     or None where it is not measured: for selectors only, and not with ``limit`` 0. Read before
     any game is played, so a bad data file fails at once, not after the evaluation."""
-    from logicdistill.distill.data import read_data
-    from logicdistill.distill.runs import read_run_config
-
     if agent_name not in ("ld", "zero-shot-ld", "random") or limit < 1:
         return None
     if data is None and options.run is not None:
@@ -71,8 +99,9 @@ def accuracy_data(agent_name: str, options: AgentOptions, data: Path | None, lim
     return header, rows
 
 
-def selection_accuracy(agent_name: str, options: AgentOptions, held: tuple[Any, list] | None,
-                       limit: int) -> dict[str, Any]:
+def selection_accuracy(
+    agent_name: str, options: AgentOptions, held: tuple[Any, list] | None, limit: int
+) -> dict[str, Any]:
     """Agreement with the teacher's choices on held-out (test-split) states of ``held``
     (``accuracy_data``; None: not measured).
 
@@ -85,15 +114,20 @@ def selection_accuracy(agent_name: str, options: AgentOptions, held: tuple[Any, 
     if agent_name == "random":  # the exact expectation of a uniform choice
         rows = [r for r in rows if r.split == "test" and not r.forced]
         exact = float(np.mean([1 / len(r.candidates) for r in rows])) if rows else None
-        same = float(np.mean([r.previews.count(r.previews[r.candidates.index(r.choice)]) / len(r.candidates)
-                              for r in rows])) if rows else None
+        same = (
+            float(
+                np.mean([r.previews.count(r.previews[r.candidates.index(r.choice)]) / len(r.candidates) for r in rows])
+            )
+            if rows
+            else None
+        )
         return {"selection_accuracy": exact, "selection_accuracy_equivalent": same, "selection_examples": len(rows)}
-    from logicdistill.agent.factory import student_for
-    from logicdistill.distill.train import held_out_accuracy
-
     acc = held_out_accuracy(student_for(agent_name, options), header, rows, "ld", limit, options.seed)
-    return {"selection_accuracy": acc["exact"], "selection_accuracy_equivalent": acc["equivalent"],
-            "selection_examples": acc["n"]}
+    return {
+        "selection_accuracy": acc["exact"],
+        "selection_accuracy_equivalent": acc["equivalent"],
+        "selection_examples": acc["n"],
+    }
 
 
 def write_json(path: str | Path, data: Any) -> None:
@@ -101,6 +135,15 @@ def write_json(path: str | Path, data: Any) -> None:
 
 
 def write_trace(path: str | Path, result: EpisodeResult) -> None:
-    lines = [json.dumps({"step": step.step, "action": list(step.action) if isinstance(step.action, (tuple, list)) else step.action, "decision_ms": round(step.decision_ms, 3),
-                         "stages": [s.to_json() for s in step.stages]}) for step in result.trace]
+    lines = [
+        json.dumps(
+            {
+                "step": step.step,
+                "action": list(step.action) if isinstance(step.action, (tuple, list)) else step.action,
+                "decision_ms": round(step.decision_ms, 3),
+                "stages": [s.to_json() for s in step.stages],
+            }
+        )
+        for step in result.trace
+    ]
     atomic_write_text(Path(path), "\n".join(lines) + "\n")

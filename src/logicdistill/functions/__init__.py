@@ -2,8 +2,8 @@
 
 from logicdistill.functions.base import FunctionBase, diff_bases, load_base, save_base
 from logicdistill.functions.execution import compile_function
-from logicdistill.functions.spec import FunctionSpec, Manual, Provenance, Stage, Verification
 from logicdistill.functions.source import functions_from_source
+from logicdistill.functions.spec import FunctionSpec, Manual, Provenance, Stage, Verification
 
 __all__ = [
     "FunctionBase",

@@ -22,22 +22,27 @@ from __future__ import annotations
 
 import errno
 import hashlib
+import importlib
 import json
 import os
 import shutil
 import stat
 import tempfile
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from functools import cached_property
 from pathlib import Path, PurePosixPath
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ValidationError
 
 from logicdistill.errors import UserInputError
 from logicdistill.functions.hygiene import control_problem, manual_problems, name_problem, shown
 from logicdistill.functions.spec import FunctionSpec, Manual, Provenance, Stage, Verification
+
+if TYPE_CHECKING:  # the task API builds on this package; only type hints look back at it
+    from logicdistill.tasks.api import Task
 
 FORMAT = "logicdistill-base/1"
 OFFERED = frozenset({"trusted", "verified"})  # recorded verification statuses a loaded base offers
@@ -132,7 +137,8 @@ def diff_bases(old: FunctionBase, new: FunctionBase) -> BaseDiff:
         changed=sorted(
             n
             for n in set(old_by) & set(new_by)
-            if (old_by[n].source, old_by[n].manual, old_by[n].stage) != (new_by[n].source, new_by[n].manual, new_by[n].stage)
+            if (old_by[n].source, old_by[n].manual, old_by[n].stage)
+            != (new_by[n].source, new_by[n].manual, new_by[n].stage)
         ),
     )
 
@@ -187,8 +193,11 @@ def _inside_parts(file: str) -> tuple[str, ...] | None:
     """The components of ``file`` if it is a plain relative path below the version folder: no
     absolute path, no ``..``, no empty or ``.`` parts, no backslashes or control characters."""
     parts = tuple(file.split("/"))
-    if (PurePosixPath(file).is_absolute() or control_problem(file) is not None
-            or any(part in ("", ".", "..") or "\\" in part for part in parts)):
+    if (
+        PurePosixPath(file).is_absolute()
+        or control_problem(file) is not None
+        or any(part in ("", ".", "..") or "\\" in part for part in parts)
+    ):
         return None
     return parts
 
@@ -203,12 +212,21 @@ def _entry_problems(entry: ManifestEntry) -> list[str]:
         return []
     problems = [f"function {entry.name}: {p}" for p in manual_problems(entry.manual)]
     if _inside_parts(entry.file) is None:
-        problems.append(f"function {entry.name}: file {shown(entry.file)} is not a relative path inside the "
-                        "version folder")
-    texts = [("stage", entry.stage), ("signature", entry.signature), ("provenance model", entry.provenance.model),
-             ("provenance note", entry.provenance.note), *(("check", c) for c in entry.verification.checks)]
-    problems += [f"function {entry.name}: the {label} {problem}" for label, text in texts
-                 if text and (problem := control_problem(text)) is not None]
+        problems.append(
+            f"function {entry.name}: file {shown(entry.file)} is not a relative path inside the version folder"
+        )
+    texts = [
+        ("stage", entry.stage),
+        ("signature", entry.signature),
+        ("provenance model", entry.provenance.model),
+        ("provenance note", entry.provenance.note),
+        *(("check", c) for c in entry.verification.checks),
+    ]
+    problems += [
+        f"function {entry.name}: the {label} {problem}"
+        for label, text in texts
+        if text and (problem := control_problem(text)) is not None
+    ]
     return problems
 
 
@@ -218,15 +236,21 @@ def _manifest_problems(manifest: Manifest) -> list[str]:
     problems = []
     if not (manifest.task.isascii() and manifest.task.isidentifier()):
         problems.append(f"task {shown(manifest.task)} is not a plain identifier")
-    problems += [f"the {label} {problem}" for label, text in (("note", manifest.note), ("created", manifest.created))
-                 if (problem := control_problem(text)) is not None]
+    problems += [
+        f"the {label} {problem}"
+        for label, text in (("note", manifest.note), ("created", manifest.created))
+        if (problem := control_problem(text)) is not None
+    ]
     seen: dict[str, str] = {}
     for entry in manifest.functions:
         problems += _entry_problems(entry)
         folded = entry.name.casefold()  # a case-insensitive file system would give both names one file
         if folded in seen:
-            problems.append(f"function {shown(entry.name)} appears twice" if seen[folded] == entry.name else
-                            f"functions {shown(seen[folded])} and {shown(entry.name)} differ only in case")
+            problems.append(
+                f"function {shown(entry.name)} appears twice"
+                if seen[folded] == entry.name
+                else f"functions {shown(seen[folded])} and {shown(entry.name)} differ only in case"
+            )
         seen[folded] = entry.name
     return problems
 
@@ -305,7 +329,12 @@ def save_base(base: FunctionBase, root: str | Path, note: str | None = None) -> 
     root = Path(root)
     note = base.note if note is None else note
     manifest = Manifest(
-        format=FORMAT, task=base.task, version=0, parent=None, created="", note=note,
+        format=FORMAT,
+        task=base.task,
+        version=0,
+        parent=None,
+        created="",
+        note=note,
         functions=[
             ManifestEntry(**f.model_dump(exclude={"source"}), file=f"functions/{f.name}.py", sha256=_sha256(f.source))
             for f in base.functions
@@ -318,8 +347,9 @@ def save_base(base: FunctionBase, root: str | Path, note: str | None = None) -> 
     existing = _versions(root)
     version = (existing[-1] if existing else 0) + 1
     created = datetime.now(timezone.utc).isoformat(timespec="seconds")
-    saved = replace(base, version=version, parent=existing[-1] if existing else None, note=note, created=created,
-                    dropped=())
+    saved = replace(
+        base, version=version, parent=existing[-1] if existing else None, note=note, created=created, dropped=()
+    )
     manifest = manifest.model_copy(update={"version": version, "parent": saved.parent, "created": created})
     staging = Path(tempfile.mkdtemp(dir=root, prefix=".staging-"))
     try:
@@ -335,6 +365,18 @@ def save_base(base: FunctionBase, root: str | Path, note: str | None = None) -> 
         raise
     atomic_write_text(root / "CURRENT", f"{version}\n")
     return saved
+
+
+def save_successor(parent: FunctionBase, new: FunctionBase, root: str | Path, task: Task) -> FunctionBase:
+    """The one way a base gains a version: ``new`` saved under ``root`` as the version after
+    ``parent``, which is saved first unless it already is the current version there (a bundled
+    base starting a new root), so ``base diff ROOT@N-1 ROOT`` shows exactly what arrived. A root
+    holding another task's base is refused before anything is written."""
+    root = Path(root)
+    current = load_base(root, task=task) if (root / "CURRENT").is_file() else None
+    if current is None or current.fingerprint != parent.fingerprint:
+        save_base(parent, root)
+    return save_base(new, root)
 
 
 def _version_dir(path: Path, version: int | None) -> Path:
@@ -369,20 +411,28 @@ def _parse_manifest(text: str, where: Path) -> Manifest:
         first = exc.errors()[0]
         field_path = ".".join(str(part) for part in first["loc"]) or "the document"
         more = f" (and {exc.error_count() - 1} more problem(s))" if exc.error_count() > 1 else ""
-        raise UserInputError(f"{where} is not a valid {FORMAT} manifest: {shown(field_path)}: {first['msg']}{more}") \
-            from None
+        raise UserInputError(
+            f"{where} is not a valid {FORMAT} manifest: {shown(field_path)}: {first['msg']}{more}"
+        ) from None
     if problems := _manifest_problems(manifest):
         raise UserInputError(f"{where}: {_summary(problems)}")
     return manifest
 
 
-def _task_stages(task: str, where: Path) -> dict[str, Stage]:
-    from logicdistill.tasks import get_task  # imported here: the tasks import this package
+# How a base names its task's stages when the caller gives none: by the task's registered name.
+# The task registry installs this at import (``tasks.registry``); this package, which the task
+# API builds on, never imports the tasks.
+stages_of_registered_task: Callable[[str], Sequence[Stage]] | None = None
 
+
+def _registered_stages(task: str, where: Path) -> dict[str, Stage]:
+    """The stages of a registered task, for a caller that did not give them."""
+    if stages_of_registered_task is None:
+        importlib.import_module("logicdistill.tasks.registry")  # installs the lookup, once
     try:
-        return {s.name: s for s in get_task(task).stages}
+        return {s.name: s for s in stages_of_registered_task(task)}  # type: ignore[misc]
     except UserInputError as exc:
-        raise UserInputError(f"{where}: {exc}") from None
+        raise UserInputError(f"{where}: {exc}; pass the task (--task) that the base belongs to") from None
 
 
 def _static_problem(entry: ManifestEntry, source: str, stages: dict[str, Stage]) -> str | None:
@@ -417,9 +467,12 @@ def _load_function(vdir: Path, entry: ManifestEntry, stages: dict[str, Stage]) -
     return FunctionSpec(**entry.model_dump(exclude={"file", "sha256"}), source=source)
 
 
-def load_base(path: str | Path, version: int | None = None) -> FunctionBase:
+def load_base(path: str | Path, version: int | None = None, task: Task | None = None) -> FunctionBase:
     """Load a base root (its current or a given version) or one version directory, checking it
     again as the module docstring says; any problem is one ``UserInputError`` line naming the file.
+    ``task``: the task it is loaded for, whose stages the functions are checked against and whose
+    name the manifest must give (default: the registered task the manifest names; a task named by
+    file reference must be given).
 
     Functions recorded as "rejected" or "unverified" are left out (and named in ``dropped``): a
     base is offered only what passed verification. Their files are not even read. A stage left
@@ -427,24 +480,40 @@ def load_base(path: str | Path, version: int | None = None) -> FunctionBase:
     vdir = _version_dir(Path(path), version)
     where = vdir / "manifest.json"
     manifest = _parse_manifest(_read_inside(vdir.parent, (vdir.name, "manifest.json"), MAX_MANIFEST_BYTES), where)
-    stages = _task_stages(manifest.task, where)
+    if task is not None and manifest.task != task.name:
+        raise UserInputError(
+            f"{Path(path)} holds a {manifest.task} base, not a {task.name} one; "
+            f"pass --task {manifest.task} or another base"
+        )
+    stages = {s.name: s for s in task.stages} if task is not None else _registered_stages(manifest.task, where)
     offered = [entry for entry in manifest.functions if entry.verification.status in OFFERED]
-    dropped = tuple(f"{entry.name} ({entry.verification.status})" for entry in manifest.functions
-                    if entry.verification.status not in OFFERED)
+    dropped = tuple(
+        f"{entry.name} ({entry.verification.status})"
+        for entry in manifest.functions
+        if entry.verification.status not in OFFERED
+    )
     specs = tuple(_load_function(vdir, entry, stages) for entry in offered)
-    return FunctionBase(task=manifest.task, functions=specs, version=manifest.version, parent=manifest.parent,
-                        note=manifest.note, created=manifest.created, dropped=dropped)
+    return FunctionBase(
+        task=manifest.task,
+        functions=specs,
+        version=manifest.version,
+        parent=manifest.parent,
+        note=manifest.note,
+        created=manifest.created,
+        dropped=dropped,
+    )
 
 
-def list_versions(root: str | Path) -> list[str]:
+def list_versions(root: str | Path, task: Task | None = None) -> list[str]:
     """One line per stored version: number, current mark, function count, date and note."""
     root = Path(root)
     current = _version_dir(root, None).name
     lines = []
     for v in _versions(root):
-        base = load_base(root, v)
+        base = load_base(root, v, task)
         mark = "*" if f"v{v:04d}" == current else " "
         dropped = f" ({len(base.dropped)} not offered)" if base.dropped else ""
-        lines.append(f"{mark} v{v:04d}  {base.task}  {len(base.functions)} functions{dropped}  {base.created}  "
-                     f"{base.note}")
+        lines.append(
+            f"{mark} v{v:04d}  {base.task}  {len(base.functions)} functions{dropped}  {base.created}  {base.note}"
+        )
     return lines

@@ -3,9 +3,13 @@ before any base is used. Problems are listed, not raised one by one, so a user f
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from logicdistill.errors import UserInputError
 from logicdistill.functions.base import FunctionBase
-from logicdistill.tasks.protocol import Task
+
+if TYPE_CHECKING:  # the task API builds on this package; only type hints look back at it
+    from logicdistill.tasks.api import Task
 
 
 def base_problems(base: FunctionBase, task: Task) -> list[str]:

@@ -11,7 +11,8 @@ from __future__ import annotations
 import builtins
 import importlib
 import types
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from logicdistill.errors import UserInputError
 from logicdistill.functions.spec import FunctionSpec

@@ -24,9 +24,23 @@ SHOWN_CHARS = 40  # how much of an offending text an error message quotes
 # so a manual holding ``<|im_end|>\n<|im_start|>assistant`` could close the prompt's turn and
 # speak for the model.
 STUDENT_SPECIAL_TOKENS = (
-    "<|im_start|>", "<|im_end|>", "<|endoftext|>", "<empty_output>", "<file_sep>", "<filename>", "<gh_stars>",
-    "<issue_closed>", "<issue_comment>", "<issue_start>", "<jupyter_code>", "<jupyter_output>",
-    "<jupyter_script>", "<jupyter_start>", "<jupyter_text>", "<repo_name>", "<reponame>",
+    "<|im_start|>",
+    "<|im_end|>",
+    "<|endoftext|>",
+    "<empty_output>",
+    "<file_sep>",
+    "<filename>",
+    "<gh_stars>",
+    "<issue_closed>",
+    "<issue_comment>",
+    "<issue_start>",
+    "<jupyter_code>",
+    "<jupyter_output>",
+    "<jupyter_script>",
+    "<jupyter_start>",
+    "<jupyter_text>",
+    "<repo_name>",
+    "<reponame>",
 )
 # The marker families of common chat templates, so another student is covered without a model
 # load: ``<|...|>`` (ChatML, Llama 3, Phi; DeepSeek's with fullwidth bars), tag-like ``<s>``,
@@ -79,8 +93,10 @@ def manual_problems(manual: Manual) -> list[str]:
     if (problem := control_problem(text)) is not None:
         problems.append(f"the manual {problem}")
     if (marker := CONTROL_MARKERS.search(text)) is not None:
-        problems.append(f"the manual holds {shown(marker.group())}, which reads as a chat-template control token; "
-                        "manuals are plain prose")
+        problems.append(
+            f"the manual holds {shown(marker.group())}, which reads as a chat-template control token; "
+            "manuals are plain prose"
+        )
     return problems
 
 

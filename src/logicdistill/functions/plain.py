@@ -92,7 +92,7 @@ def _decode(data: Any, depth: int, budget: list[int]) -> Any:
         _enter(data, depth, budget)
         return [_decode(v, depth + 1, budget) for v in data]
     if kind is dict and len(data) == 1:
-        (tag, items), = data.items()
+        ((tag, items),) = data.items()
         if type(items) is list:
             _enter(items, depth, budget)
             try:

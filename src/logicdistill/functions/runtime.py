@@ -21,9 +21,9 @@ from __future__ import annotations
 import atexit
 import os
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from logicdistill.functions.execution import compile_source
 from logicdistill.functions.sandbox.pool import Sandbox, SandboxLimits, function_key, task_reference
@@ -42,8 +42,12 @@ class RuntimeCounts:
     quarantined: dict[str, str] = field(default_factory=dict)  # function name -> why
 
     def as_dict(self) -> dict[str, Any]:
-        return {"sandboxed_calls": self.sandboxed_calls, "failures": dict(self.failures),
-                "worker_restarts": self.worker_restarts, "quarantined": dict(self.quarantined)}
+        return {
+            "sandboxed_calls": self.sandboxed_calls,
+            "failures": dict(self.failures),
+            "worker_restarts": self.worker_restarts,
+            "quarantined": dict(self.quarantined),
+        }
 
 
 class FunctionRuntime:
@@ -72,8 +76,14 @@ class FunctionRuntime:
             self._shipped[ref] = frozenset(function_key(f) for f in task.bundled_base().functions)
         return not self.isolate_all and function_key(spec) in self._shipped[ref]
 
-    def run(self, task: Any, state: Any, unit: int, previous: dict,
-            calls: Sequence[tuple[FunctionSpec, dict[int, dict], tuple]]) -> list[Outcome]:
+    def run(
+        self,
+        task: Any,
+        state: Any,
+        unit: int,
+        previous: dict,
+        calls: Sequence[tuple[FunctionSpec, dict[int, dict], tuple]],
+    ) -> list[Outcome]:
         """Each call ``(function, plan, args)``'s raw value on this unit's view of ``state`` with
         that plan (not yet checked against its stage), or its error; in order. The sandboxed calls
         go to the worker in one exchange."""
@@ -87,13 +97,15 @@ class FunctionRuntime:
             else:
                 isolated.append(i)
         if isolated:
-            for i, outcome in zip(isolated, self._run_isolated(task, state, unit, previous,
-                                                               [calls[i] for i in isolated])):
+            for i, outcome in zip(
+                isolated, self._run_isolated(task, state, unit, previous, [calls[i] for i in isolated])
+            ):
                 outcomes[i] = outcome
         return outcomes  # type: ignore[return-value]
 
-    def _run_here(self, task: Any, spec: FunctionSpec, state: Any, unit: int, plan: dict, previous: dict,
-                  args: tuple) -> Outcome:
+    def _run_here(
+        self, task: Any, spec: FunctionSpec, state: Any, unit: int, plan: dict, previous: dict, args: tuple
+    ) -> Outcome:
         key = function_key(spec)
         if key not in self._compiled:
             self._compiled[key] = compile_source(spec.name, spec.source)
@@ -102,8 +114,9 @@ class FunctionRuntime:
         except Exception as exc:  # noqa: BLE001 - a shipped function failing on an odd state: fall back
             return None, f"raised {type(exc).__name__}: {exc}"
 
-    def _run_isolated(self, task: Any, state: Any, unit: int, previous: dict,
-                      calls: list[tuple[FunctionSpec, dict, tuple]]) -> list[Outcome]:
+    def _run_isolated(
+        self, task: Any, state: Any, unit: int, previous: dict, calls: list[tuple[FunctionSpec, dict, tuple]]
+    ) -> list[Outcome]:
         snapshots, index = [], {}  # one snapshot per distinct plan: calls on the same plan share it
         for _, plan, _ in calls:
             if id(plan) not in index:
@@ -111,8 +124,9 @@ class FunctionRuntime:
                 snapshots.append(task.snapshot(state, unit, plan, previous))
         sandbox = self._sandbox(task)
         restarts = sandbox.restarts
-        results = sandbox.call(snapshots, [(spec, args, index[id(plan)]) for spec, plan, args in calls],
-                               task.snapshot_context(state))
+        results = sandbox.call(
+            snapshots, [(spec, args, index[id(plan)]) for spec, plan, args in calls], task.snapshot_context(state)
+        )
         self.counts.sandboxed_calls += len(calls)
         self.counts.worker_restarts += sandbox.restarts - restarts
         out = []

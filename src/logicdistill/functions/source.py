@@ -5,9 +5,14 @@ from __future__ import annotations
 
 import ast
 import re
+from importlib import resources
+from typing import TYPE_CHECKING
 
 from logicdistill.errors import UserInputError
 from logicdistill.functions.spec import FunctionSpec, Manual, Provenance, Verification
+
+if TYPE_CHECKING:
+    from logicdistill.functions.base import FunctionBase
 
 WHEN = re.compile(r"^\s*When:\s*", re.MULTILINE)
 
@@ -70,11 +75,9 @@ def functions_from_source(
     return specs
 
 
-def bundled_base(package: str, task: str, stages) -> "FunctionBase":
+def bundled_base(package: str, task: str, stages) -> FunctionBase:
     """A task's shipped base: one ``base/<stage>.py`` file per stage inside ``package``, trusted."""
-    from importlib import resources
-
-    from logicdistill.functions.base import FunctionBase
+    from logicdistill.functions.base import FunctionBase  # base reads sources with this module: import late
 
     folder = resources.files(package) / "base"
     specs = []

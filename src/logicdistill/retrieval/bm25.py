@@ -22,8 +22,10 @@ class BM25Retriever:
         for stage in dict.fromkeys(f.stage for f in base.functions):
             specs = base.by_stage(stage)
             model = bm25s.BM25()
-            model.index(bm25s.tokenize([document_text(f) for f in specs], stopwords="en", show_progress=False),
-                        show_progress=False)
+            model.index(
+                bm25s.tokenize([document_text(f) for f in specs], stopwords="en", show_progress=False),
+                show_progress=False,
+            )
             self.names[stage], self.models[stage] = [f.name for f in specs], model
 
     def search(self, queries: list[Query], stage: str, k: int) -> list[list[Hit]]:

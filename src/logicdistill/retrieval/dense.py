@@ -16,9 +16,9 @@ import numpy as np
 
 from logicdistill.errors import UserInputError
 from logicdistill.functions import FunctionBase
+from logicdistill.paths import cache_dir
 from logicdistill.retrieval import Hit, Query, document_text, top_k
 from logicdistill.retrieval.flat_index import FlatIndex
-from logicdistill.paths import cache_dir
 
 
 def default_model_path() -> Path:
@@ -49,8 +49,7 @@ def load_encoder(path: str):
 class DenseRetriever:
     name = "dense"
 
-    def __init__(self, model_path: str | Path | None = None, cache: Path | None = None,
-                 faiss_above: int = 1000):
+    def __init__(self, model_path: str | Path | None = None, cache: Path | None = None, faiss_above: int = 1000):
         self.model_path = str(model_path or default_model_path())
         self.cache = (cache or cache_dir()) / "embeddings"
         self.faiss_above = faiss_above  # functions per stage; below, numpy costs well under 0.1 ms too
@@ -115,4 +114,3 @@ class DenseRetriever:
             return [[(names[i], float(s)) for i, s in zip(r, sc)] for r, sc in zip(rows, scores)]
         scores = embedded @ self.vectors[stage].T  # [n_queries, n_stage_functions]
         return [top_k(names, row, k) for row in scores]
-

@@ -21,14 +21,24 @@ from logicdistill.serve.body import BodyLimit
 from logicdistill.serve.chat import complete, plan_chat
 from logicdistill.serve.errors import APIError, install_error_handlers
 from logicdistill.serve.limits import ServeLimits
-from logicdistill.serve.schemas import (ChatChoice, ChatMessage, ChatRequest, ChatResponse, ModelCard, ModelList,
-                                        SelectRequest, SelectResponse, Usage)
+from logicdistill.serve.schemas import (
+    ChatChoice,
+    ChatMessage,
+    ChatRequest,
+    ChatResponse,
+    ModelCard,
+    ModelList,
+    SelectRequest,
+    SelectResponse,
+    Usage,
+)
 from logicdistill.serve.select import plan_select, select
 from logicdistill.student.model import Student
 
 
-def create_app(student: Student, model_id: str, max_tokens: int | None = None,
-               limits: ServeLimits | None = None) -> FastAPI:
+def create_app(
+    student: Student, model_id: str, max_tokens: int | None = None, limits: ServeLimits | None = None
+) -> FastAPI:
     """``limits`` (default ``ServeLimits()``) bound what one request may ask; ``max_tokens``, where
     given, replaces its ``max_tokens`` (the cap on every reply, the CLI's ``--max-tokens``)."""
     limits = limits or ServeLimits()
@@ -41,8 +51,12 @@ def create_app(student: Student, model_id: str, max_tokens: int | None = None,
 
     def check_model(name: str | None) -> None:
         if name is not None and name != model_id:
-            raise APIError(404, f"model {name!r} is not served here; this server serves {model_id!r}",
-                           param="model", code="model_not_found")
+            raise APIError(
+                404,
+                f"model {name!r} is not served here; this server serves {model_id!r}",
+                param="model",
+                code="model_not_found",
+            )
 
     @app.get("/v1/models")
     def models() -> ModelList:
@@ -55,11 +69,17 @@ def create_app(student: Student, model_id: str, max_tokens: int | None = None,
         with lock:
             done = complete(student, request, plan)
         return ChatResponse(
-            id=f"chatcmpl-{uuid.uuid4().hex}", created=int(time.time()), model=model_id,
-            choices=[ChatChoice(message=ChatMessage(role="assistant", content=done.text),
-                                finish_reason=done.finish_reason)],
-            usage=Usage(prompt_tokens=done.prompt_tokens, completion_tokens=done.completion_tokens,
-                        total_tokens=done.prompt_tokens + done.completion_tokens),
+            id=f"chatcmpl-{uuid.uuid4().hex}",
+            created=int(time.time()),
+            model=model_id,
+            choices=[
+                ChatChoice(message=ChatMessage(role="assistant", content=done.text), finish_reason=done.finish_reason)
+            ],
+            usage=Usage(
+                prompt_tokens=done.prompt_tokens,
+                completion_tokens=done.completion_tokens,
+                total_tokens=done.prompt_tokens + done.completion_tokens,
+            ),
         )
 
     @app.post("/v1/select")
@@ -68,7 +88,8 @@ def create_app(student: Student, model_id: str, max_tokens: int | None = None,
         plan = plan_select(student, request, limits)  # refuses over-limit requests, before the lock
         with lock:
             chosen, probabilities = select(student, plan)
-        return SelectResponse(model=model_id, selected=chosen, probabilities=probabilities,
-                              prompt_tokens=plan.prompt_tokens)
+        return SelectResponse(
+            model=model_id, selected=chosen, probabilities=probabilities, prompt_tokens=plan.prompt_tokens
+        )
 
     return app

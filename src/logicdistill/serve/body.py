@@ -28,7 +28,8 @@ class BodyLimit:
         if declared is not None and declared > self.max_bytes:
             error = self._too_large(declared)
             await error_response(error.status_code, error.message, param=error.param, code=error.code)(
-                scope, receive, send)
+                scope, receive, send
+            )
             return
         await self.app(scope, self._counting(receive), send)
 
@@ -49,8 +50,11 @@ class BodyLimit:
 
     def _too_large(self, declared: int | None = None) -> APIError:
         size = f"more than {self.max_bytes}" if declared is None else declared
-        return APIError(413, f"the request body has {size} bytes; this server accepts at most {self.max_bytes}",
-                        code="request_too_large")
+        return APIError(
+            413,
+            f"the request body has {size} bytes; this server accepts at most {self.max_bytes}",
+            code="request_too_large",
+        )
 
 
 def _content_length(scope: Scope) -> int | None:

@@ -45,8 +45,9 @@ def plan_chat(student: Student, request: ChatRequest, limits: ServeLimits) -> Ch
     fewer, never more, and the reply always fits the model's context."""
     check_stops(request.stop_list(), limits)
     messages = [{"role": m.role, "content": m.text()} for m in request.messages]
-    prompt = student.tokenizer.apply_chat_template(messages, add_generation_prompt=True, return_tensors="pt",
-                                                   return_dict=True)
+    prompt = student.tokenizer.apply_chat_template(
+        messages, add_generation_prompt=True, return_tensors="pt", return_dict=True
+    )
     n_prompt = prompt["input_ids"].shape[1]
     budget = reply_budget(n_prompt, request.token_limit(), limits.window(student), limits)
     return ChatPlan(dict(prompt), budget, request.stops())
@@ -59,14 +60,21 @@ def complete(student: Student, request: ChatRequest, plan: ChatPlan) -> Completi
     tok = student.tokenizer
     sample = bool(request.temperature)  # None or 0: greedy, so a request's answer is reproducible
     config = GenerationConfig(
-        max_new_tokens=plan.max_new_tokens, do_sample=sample, temperature=request.temperature if sample else None,
-        top_p=request.top_p if sample else None, eos_token_id=_end_ids(student),
-        pad_token_id=tok.pad_token_id, stop_strings=plan.stops or None,
+        max_new_tokens=plan.max_new_tokens,
+        do_sample=sample,
+        temperature=request.temperature if sample else None,
+        top_p=request.top_p if sample else None,
+        eos_token_id=_end_ids(student),
+        pad_token_id=tok.pad_token_id,
+        stop_strings=plan.stops or None,
     )
     with torch.inference_mode():
-        out = student.model.generate(**{k: v.to(student.device) for k, v in plan.prompt.items()},
-                                     generation_config=config, tokenizer=tok if plan.stops else None)
-    new = out[0, plan.prompt_tokens:].tolist()
+        out = student.model.generate(
+            **{k: v.to(student.device) for k, v in plan.prompt.items()},
+            generation_config=config,
+            tokenizer=tok if plan.stops else None,
+        )
+    new = out[0, plan.prompt_tokens :].tolist()
     text = tok.decode(new, skip_special_tokens=True)
     cut = min((i for i in (text.find(s) for s in plan.stops) if i >= 0), default=-1)
     ended = bool(new) and new[-1] in _end_ids(student)

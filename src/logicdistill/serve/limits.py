@@ -18,19 +18,32 @@ from logicdistill.student.model import Student
 class ServeLimits:
     """Limits on one request; the defaults are written here once."""
 
-    max_body_bytes: int = field(default=1 << 20, metadata={
-        "help": "largest request body, in bytes (413 beyond); 8,192 tokens of text are ~40 KB"})
-    max_tokens: int = field(default=1024, metadata={
-        "help": "most tokens one reply may generate; requests asking for more are capped"})
-    context_tokens: int | None = field(default=None, metadata={
-        "help": "most tokens a request may make the model read: prompt plus reply, or prompt plus every "
-                "candidate; None: the model's own context length (a lower value bounds a request's time)"})
-    max_candidates: int = field(default=32, metadata={
-        "help": "most candidates one /v1/select may score (the LD agent offers 5 by default; on one CPU "
-                "thread 32 short ones take ~3 s, 200 took 45 s)"})
+    max_body_bytes: int = field(
+        default=1 << 20,
+        metadata={"help": "largest request body, in bytes (413 beyond); 8,192 tokens of text are ~40 KB"},
+    )
+    max_tokens: int = field(
+        default=1024, metadata={"help": "most tokens one reply may generate; requests asking for more are capped"}
+    )
+    context_tokens: int | None = field(
+        default=None,
+        metadata={
+            "help": "most tokens a request may make the model read: prompt plus reply, or prompt plus every "
+            "candidate; None: the model's own context length (a lower value bounds a request's time)"
+        },
+    )
+    max_candidates: int = field(
+        default=32,
+        metadata={
+            "help": "most candidates one /v1/select may score (the LD agent offers 5 by default; on one CPU "
+            "thread 32 short ones take ~3 s, 200 took 45 s)"
+        },
+    )
     max_stops: int = field(default=4, metadata={"help": "most stop strings one chat request may give (OpenAI's limit)"})
-    max_stop_chars: int = field(default=64, metadata={
-        "help": "longest stop string, in characters (transformers' stop-string tables grow with it)"})
+    max_stop_chars: int = field(
+        default=64,
+        metadata={"help": "longest stop string, in characters (transformers' stop-string tables grow with it)"},
+    )
 
     def __post_init__(self) -> None:
         for f in fields(self):
@@ -49,8 +62,11 @@ def check_stops(stops: list[str], limits: ServeLimits) -> None:
         raise APIError(400, f"give at most {limits.max_stops} stop strings, got {len(stops)}", param="stop")
     longest = max(map(len, stops), default=0)
     if longest > limits.max_stop_chars:
-        raise APIError(400, f"a stop string may have at most {limits.max_stop_chars} characters, got one of "
-                            f"{longest}", param="stop")
+        raise APIError(
+            400,
+            f"a stop string may have at most {limits.max_stop_chars} characters, got one of {longest}",
+            param="stop",
+        )
 
 
 def check_candidates(count: int, limits: ServeLimits) -> None:
@@ -62,18 +78,24 @@ def require_fit(tokens: int, window: int, what: str, param: str | None) -> None:
     """Refuse a request that would make the model read more than ``window`` tokens: past its
     context a model's output is meaningless, and reading it can take minutes."""
     if tokens > window:
-        raise APIError(400, f"this request needs {tokens} tokens ({what}); this server allows {window}",
-                       param=param, code="context_length_exceeded")
+        raise APIError(
+            400,
+            f"this request needs {tokens} tokens ({what}); this server allows {window}",
+            param=param,
+            code="context_length_exceeded",
+        )
 
 
 def reply_budget(prompt_tokens: int, asked: int | None, window: int, limits: ServeLimits) -> int:
     """The most tokens the reply may have. An explicit ``max_tokens`` (capped at the server's) must
     fit beside the prompt, as OpenAI requires; without one the reply gets whatever room is left."""
     if asked is None:
-        require_fit(prompt_tokens + 1, window, f"{prompt_tokens} in the messages and at least 1 for the reply",
-                    "messages")
+        require_fit(
+            prompt_tokens + 1, window, f"{prompt_tokens} in the messages and at least 1 for the reply", "messages"
+        )
         return min(limits.max_tokens, window - prompt_tokens)
     budget = min(asked, limits.max_tokens)
-    require_fit(prompt_tokens + budget, window, f"{prompt_tokens} in the messages and {budget} for the reply",
-                "messages")
+    require_fit(
+        prompt_tokens + budget, window, f"{prompt_tokens} in the messages and {budget} for the reply", "messages"
+    )
     return budget

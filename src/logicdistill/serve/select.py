@@ -28,8 +28,14 @@ class SelectPlan:
 def select_prompt(student: Student, request: SelectRequest) -> Prompt:
     """``StudentSelector.prompt`` for the request's fields: candidates in the order given."""
     previews = [c.preview for c in request.candidates] if request.candidates[0].preview is not None else None
-    return selection_prompt(student.tokenizer, request.instruction, request.line(), request.state_text,
-                            [(c.name, c.manual) for c in request.candidates], previews)
+    return selection_prompt(
+        student.tokenizer,
+        request.instruction,
+        request.line(),
+        request.state_text,
+        [(c.name, c.manual) for c in request.candidates],
+        previews,
+    )
 
 
 def plan_select(student: Student, request: SelectRequest, limits: ServeLimits) -> SelectPlan:
@@ -41,8 +47,12 @@ def plan_select(student: Student, request: SelectRequest, limits: ServeLimits) -
     names = [c.name for c in request.candidates]
     n_prompt = _count(student, prompt.head) + _count(student, prompt.tail)  # as the scorer tokenizes them
     n_answers = sum(_count(student, text) for text in answer_texts(student.tokenizer, names))
-    require_fit(n_prompt + n_answers, limits.window(student),
-                f"{n_prompt} in the prompt and {n_answers} in the candidates' names", param=None)
+    require_fit(
+        n_prompt + n_answers,
+        limits.window(student),
+        f"{n_prompt} in the prompt and {n_answers} in the candidates' names",
+        param=None,
+    )
     return SelectPlan(prompt, names, n_prompt)
 
 

@@ -13,8 +13,8 @@ from logicdistill.student.model import DEFAULT_NAME, Student
 def load_served_student(run: Path | None, student: str | None, dtype: str) -> tuple[Student, str]:
     """The student of a trained run (adapter merged), a model folder or id, or the bundled SmolLM2,
     with the id clients name it by: the run folder's name, the model as given, or the bundled name."""
-    from logicdistill.distill.runs import load_run_student
     from logicdistill.student.model import load_student
+    from logicdistill.student.runs import load_run_student
 
     if run is not None and student is not None:
         raise UserInputError("give --run or --student, not both (a run already names its student)")
@@ -31,12 +31,19 @@ def check_port(host: str, port: int) -> None:
             s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             s.bind((host, port))
     except OSError as exc:
-        raise UserInputError(f"cannot listen on {host}:{port} ({exc.strerror or exc}); "
-                             "pick another --port or --host") from None
+        raise UserInputError(
+            f"cannot listen on {host}:{port} ({exc.strerror or exc}); pick another --port or --host"
+        ) from None
 
 
-def serve(student: Student, model_id: str, host: str, port: int, max_tokens: int | None = None,
-          limits: ServeLimits | None = None) -> None:
+def serve(
+    student: Student,
+    model_id: str,
+    host: str,
+    port: int,
+    max_tokens: int | None = None,
+    limits: ServeLimits | None = None,
+) -> None:
     """Serve until stopped; ``limits`` and ``max_tokens`` as ``create_app`` takes them."""
     import uvicorn
 

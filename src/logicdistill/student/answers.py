@@ -59,8 +59,9 @@ def _paths(tokenizer, names: tuple[str, ...]) -> tuple[AnswerPath, ...]:
     return tuple(paths)
 
 
-def branch_log_probs(logits: torch.Tensor, rows: torch.Tensor, columns: torch.Tensor,
-                     tokens: list[tuple[int, ...]], own: torch.Tensor) -> torch.Tensor:
+def branch_log_probs(
+    logits: torch.Tensor, rows: torch.Tensor, columns: torch.Tensor, tokens: list[tuple[int, ...]], own: torch.Tensor
+) -> torch.Tensor:
     """For branches read at ``logits[rows, columns]`` (``logits``: [batch, columns, vocab]), the
     log-probability of each ``own`` token among that branch's ``tokens``: [branches]."""
     width = max(len(t) for t in tokens)
@@ -69,5 +70,7 @@ def branch_log_probs(logits: torch.Tensor, rows: torch.Tensor, columns: torch.Te
     for i, t in enumerate(tokens):
         ids[i, : len(t)] = torch.tensor(t, device=logits.device)
         valid[i, : len(t)] = True
-    picked = logits[rows[:, None], columns[:, None], ids].float().masked_fill(~valid, float("-inf"))  # [branches, width]
+    picked = (
+        logits[rows[:, None], columns[:, None], ids].float().masked_fill(~valid, float("-inf"))
+    )  # [branches, width]
     return picked.log_softmax(-1).gather(1, own[:, None]).squeeze(1)

@@ -10,7 +10,6 @@ from __future__ import annotations
 import copy
 import functools
 import importlib.util
-import os
 import shutil
 import tempfile
 from collections.abc import Collection
@@ -117,8 +116,9 @@ class Precision:
         return {"dtype": self.name, "reason": self.reason}
 
 
-def choose_precision(dtype: str, device_type: str, cpu_flags: Collection[str] = frozenset(),
-                     cuda_bf16: bool = False) -> Precision:
+def choose_precision(
+    dtype: str, device_type: str, cpu_flags: Collection[str] = frozenset(), cuda_bf16: bool = False
+) -> Precision:
     """The compute precision for a requested ``dtype`` (auto, float32, bfloat16) on a device of
     ``device_type`` (cpu, cuda, mps, ...), given the CPU's feature flags (as /proc/cpuinfo names
     them) and whether the CUDA device supports bf16. A pure function of the hardware facts; the
@@ -134,8 +134,11 @@ def choose_precision(dtype: str, device_type: str, cpu_flags: Collection[str] = 
     native = [name for flag, name in BF16_CPU_FLAGS.items() if flag in cpu_flags]
     if dtype != "auto":
         emulated = dtype == "bfloat16" and device_type == "cpu" and not native
-        return Precision(getattr(torch, dtype), "requested explicitly" + (
-            "; this CPU has no AVX512-BF16/AMX, so bf16 is emulated (slow)" if emulated else ""))
+        return Precision(
+            getattr(torch, dtype),
+            "requested explicitly"
+            + ("; this CPU has no AVX512-BF16/AMX, so bf16 is emulated (slow)" if emulated else ""),
+        )
     if device_type == "cuda":
         if cuda_bf16:
             return Precision(torch.bfloat16, "CUDA device with bf16 support")
@@ -168,13 +171,17 @@ def resolve_precision(dtype: str, device: torch.device) -> Precision:
     """The precision the student computes in on ``device``, for inference (``load_student``) and
     training (``distill.train``) alike: ``choose_precision`` on this machine's hardware."""
     return choose_precision(
-        dtype, device.type, cpu_flags() if device.type == "cpu" else frozenset(),
+        dtype,
+        device.type,
+        cpu_flags() if device.type == "cpu" else frozenset(),
         cuda_bf16=device.type == "cuda" and torch.cuda.is_bf16_supported(),
     )
 
 
 def load_student(
-    name_or_path: str | None = None, device: str = "auto", adapter: str | Path | None = None,
+    name_or_path: str | None = None,
+    device: str = "auto",
+    adapter: str | Path | None = None,
     dtype: str = "float32",
 ) -> Student:
     """The bundled SmolLM2 (``None``), or any causal LM by local folder or Hugging Face id.
@@ -196,9 +203,7 @@ def load_student(
     weights = resolve_precision(dtype, target).dtype
     try:
         # fp32: the reference precision; bf16 moved log-probabilities by ~0.2 (scoring.py)
-        model = AutoModelForCausalLM.from_pretrained(
-            source, attn_implementation="sdpa", dtype=torch.float32
-        )
+        model = AutoModelForCausalLM.from_pretrained(source, attn_implementation="sdpa", dtype=torch.float32)
         tokenizer = AutoTokenizer.from_pretrained(source)
     except (OSError, ValueError, SafetensorError) as err:  # a missing id, or a folder with damaged files
         reason = _first_line(err)
@@ -224,9 +229,7 @@ def _with_adapter(model: torch.nn.Module, adapter: Path) -> torch.nn.Module:
     from safetensors import SafetensorError
 
     if not (adapter / "adapter_config.json").is_file():
-        raise UserInputError(
-            f"no LoRA adapter at {adapter} (expected adapter_config.json); train one first"
-        )
+        raise UserInputError(f"no LoRA adapter at {adapter} (expected adapter_config.json); train one first")
     try:
         return PeftModel.from_pretrained(model, str(adapter)).merge_and_unload()
     except (OSError, ValueError, TypeError, KeyError, RuntimeError, SafetensorError) as err:

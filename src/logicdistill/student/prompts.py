@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from importlib import resources
 
 _SENTINEL = "@@ANSWER@@"
 
 
-@lru_cache(maxsize=None)
+@cache
 def _template(name: str) -> dict[str, str]:
     """``[section]`` headed parts of a prompt template file, e.g. ``system`` and ``user``."""
     text = (resources.files("logicdistill") / "prompts" / f"{name}.txt").read_text(encoding="utf-8")
@@ -41,7 +41,11 @@ class Prompt:
 
 
 def selection_prompt(
-    tokenizer, instruction: str, stage_line: str, state_text: str, candidates: list[tuple[str, str]],
+    tokenizer,
+    instruction: str,
+    stage_line: str,
+    state_text: str,
+    candidates: list[tuple[str, str]],
     previews: list[str] | None = None,
 ) -> Prompt:
     """The chat-formatted prompt, ending where the assistant's answer (a candidate name) begins.
@@ -52,8 +56,7 @@ def selection_prompt(
     """
     listing = "\n".join(f"{i}. {name}: {manual}" for i, (name, manual) in enumerate(candidates, start=1))
     state = state_text + (f"\nNow: {preview_line(previews)}" if previews else "")
-    return _split_prompt(tokenizer, "select", state, instruction=instruction, stage_line=stage_line,
-                         candidates=listing)
+    return _split_prompt(tokenizer, "select", state, instruction=instruction, stage_line=stage_line, candidates=listing)
 
 
 def preview_line(previews: list[str]) -> str:

@@ -53,8 +53,10 @@ def score_candidates(
             kv = student.head_kv(tok(head, add_special_tokens=False).input_ids)
             for start in range(0, len(members), max_batch):
                 chunk = members[start : start + max_batch]
-                rows = [_Row(tok(prompts[i].tail, add_special_tokens=False).input_ids,
-                             answer_paths(tok, candidates[i])) for i in chunk]
+                rows = [
+                    _Row(tok(prompts[i].tail, add_special_tokens=False).input_ids, answer_paths(tok, candidates[i]))
+                    for i in chunk
+                ]
                 out.update(zip(chunk, map(_softmax, _score_rows(student, rows, kv))))
     return [out[i] for i in range(len(prompts))]
 
@@ -74,8 +76,9 @@ class RememberingScorer:
         keys = [(p.head, p.tail, tuple(c)) for p, c in zip(prompts, candidates)]
         new = {k: i for i, k in enumerate(keys) if k not in self.memory}
         if new:
-            scored = score_candidates(self.student, [prompts[i] for i in new.values()],
-                                      [candidates[i] for i in new.values()])
+            scored = score_candidates(
+                self.student, [prompts[i] for i in new.values()], [candidates[i] for i in new.values()]
+            )
             self.memory.update(zip(new, scored))
         for k in keys:
             self.memory.move_to_end(k)

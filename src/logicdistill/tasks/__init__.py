@@ -1,20 +1,19 @@
-"""Task registry: every task the CLI and the decision loop know by name."""
+"""The task API (``api.Task``, the one extension point) and where tasks come from
+(``registry``: entry points and ``file.py:Class`` / ``module:Class`` references)."""
 
-from __future__ import annotations
+from logicdistill.tasks.api import SUCCESS_RATE, Emergency, Env, Metric, NoSettings, Recipe, Task
+from logicdistill.tasks.registry import get_task, make_task, registered, task_class
 
-from logicdistill.errors import UserInputError
-from logicdistill.tasks.protocol import Task
-
-TASK_NAMES = ("pursuit", "twentyone")
-
-
-def get_task(name: str) -> Task:
-    if name == "pursuit":
-        from logicdistill.tasks.pursuit.task import PursuitTask
-
-        return PursuitTask()
-    if name == "twentyone":
-        from logicdistill.tasks.twentyone.task import TwentyOneTask
-
-        return TwentyOneTask()  # classic rules; TwentyOneTask(rules) for the others
-    raise UserInputError(f"unknown task {name!r}; tasks: {', '.join(TASK_NAMES)}")
+__all__ = [
+    "SUCCESS_RATE",
+    "Emergency",
+    "Env",
+    "Metric",
+    "NoSettings",
+    "Recipe",
+    "Task",
+    "get_task",
+    "make_task",
+    "registered",
+    "task_class",
+]

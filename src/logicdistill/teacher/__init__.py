@@ -5,5 +5,12 @@ from logicdistill.teacher.build import StageOutcome, build_base, write_functions
 from logicdistill.teacher.client import TeacherClient, TeacherConfig
 from logicdistill.teacher.store import ExchangeStore, request_key
 
-__all__ = ["ExchangeStore", "StageOutcome", "TeacherClient", "TeacherConfig", "build_base", "request_key",
-           "write_functions"]
+__all__ = [
+    "ExchangeStore",
+    "StageOutcome",
+    "TeacherClient",
+    "TeacherConfig",
+    "build_base",
+    "request_key",
+    "write_functions",
+]

@@ -37,8 +37,10 @@ def api_key(base_url: str | None) -> str:
         return key
     if base_url and urlparse(base_url).hostname in LOCAL_HOSTS:
         return "not-needed"
-    raise UserInputError(f"the teacher endpoint {base_url or 'api.openai.com'} needs an API key: set "
-                         "LOGICDISTILL_API_KEY (or OPENAI_API_KEY), or use --replay DIR to build offline")
+    raise UserInputError(
+        f"the teacher endpoint {base_url or 'api.openai.com'} needs an API key: set "
+        "LOGICDISTILL_API_KEY (or OPENAI_API_KEY), or use --replay DIR to build offline"
+    )
 
 
 class TeacherClient:
@@ -63,36 +65,49 @@ class TeacherClient:
         if stored is not None:
             return stored
         if self.config.replay is not None:
-            raise UserInputError(f"replay: no stored teacher reply for request {request_key(request)} in "
-                                 f"{self.config.replay}; the build asked something the recorded one did not "
-                                 "(other options or code?) - run it live to record it")
+            raise UserInputError(
+                f"replay: no stored teacher reply for request {request_key(request)} in "
+                f"{self.config.replay}; the build asked something the recorded one did not "
+                "(other options or code?) - run it live to record it"
+            )
         return self.store.put(request, self._ask(request))
 
     def _ask(self, request: dict) -> Reply:
-        from openai import (APIConnectionError, APIStatusError, AuthenticationError, NotFoundError, OpenAI,
-                            OpenAIError)
+        from openai import APIConnectionError, APIStatusError, AuthenticationError, NotFoundError, OpenAI, OpenAIError
 
         where = self.config.base_url or "api.openai.com"
         if self._client is None:
-            self._client = OpenAI(base_url=self.config.base_url, api_key=api_key(self.config.base_url),
-                                  timeout=self.config.timeout, max_retries=self.config.max_retries)
+            self._client = OpenAI(
+                base_url=self.config.base_url,
+                api_key=api_key(self.config.base_url),
+                timeout=self.config.timeout,
+                max_retries=self.config.max_retries,
+            )
         try:
             response = self._client.chat.completions.create(**request)
         except APIConnectionError as exc:  # also timeouts
-            raise EndpointError(f"cannot reach the teacher endpoint {where}: {exc}. Start the server, check "
-                                "--teacher-base-url, or build offline with --replay DIR") from None
+            raise EndpointError(
+                f"cannot reach the teacher endpoint {where}: {exc}. Start the server, check "
+                "--teacher-base-url, or build offline with --replay DIR"
+            ) from None
         except AuthenticationError:
-            raise EndpointError(f"the teacher endpoint {where} rejected the API key (401); check "
-                                "LOGICDISTILL_API_KEY") from None
+            raise EndpointError(
+                f"the teacher endpoint {where} rejected the API key (401); check LOGICDISTILL_API_KEY"
+            ) from None
         except NotFoundError as exc:
-            raise EndpointError(f"the teacher endpoint {where} has no model {request['model']!r} or no chat "
-                                f"completions (404): {exc.message}") from None
+            raise EndpointError(
+                f"the teacher endpoint {where} has no model {request['model']!r} or no chat "
+                f"completions (404): {exc.message}"
+            ) from None
         except APIStatusError as exc:
             raise EndpointError(f"the teacher endpoint {where} answered {exc.status_code}: {exc.message}") from None
         except OpenAIError as exc:
             raise EndpointError(f"the teacher endpoint {where} failed: {exc}") from None
         self.requests += 1
         choice = response.choices[0] if response.choices else None
-        return Reply(content=(choice.message.content or "") if choice else "", model=response.model,
-                     finish_reason=choice.finish_reason if choice else None,
-                     usage=response.usage.model_dump() if response.usage else None)
+        return Reply(
+            content=(choice.message.content or "") if choice else "",
+            model=response.model,
+            finish_reason=choice.finish_reason if choice else None,
+            usage=response.usage.model_dump() if response.usage else None,
+        )

@@ -6,16 +6,16 @@ from __future__ import annotations
 import inspect
 import re
 import sys
-from functools import lru_cache
+from functools import cache
 from importlib import resources
 from typing import Any
 
 from logicdistill.functions.execution import ALLOWED_MODULES, SAFE_BUILTINS
 from logicdistill.functions.spec import FunctionSpec, Stage
-from logicdistill.tasks.protocol import Task
+from logicdistill.tasks.api import Task
 
 
-@lru_cache(maxsize=None)
+@cache
 def template() -> dict[str, str]:
     """``[section]`` headed parts of the template file."""
     text = (resources.files("logicdistill") / "prompts" / "teacher.txt").read_text(encoding="utf-8")
@@ -47,40 +47,61 @@ def _doc(member: Any) -> str:
 
 
 def stage_lines(stages: tuple[Stage, ...]) -> str:
-    return "\n".join(f'{i}. "{s.name}" ({", ".join(s.params)}): {s.description}; returns {s.returns}'
-                     for i, s in enumerate(stages, start=1))
+    return "\n".join(
+        f'{i}. "{s.name}" ({", ".join(s.params)}): {s.description}; returns {s.returns}'
+        for i, s in enumerate(stages, start=1)
+    )
 
 
-def first_message(task: Task, stage: Stage, view: Any, count: int, example: FunctionSpec | None,
-                  existing: list[FunctionSpec], extra: str) -> str:
+def first_message(
+    task: Task,
+    stage: Stage,
+    view: Any,
+    count: int,
+    example: FunctionSpec | None,
+    existing: list[FunctionSpec],
+    extra: str,
+) -> str:
     """The request for ``count`` functions of ``stage``; ``existing`` are in the base already (new
     functions must differ), ``extra`` is any further instruction (e.g. a new rule)."""
     parts = template()
     earlier = {s.result: s for s in task.stages}
     params = "".join(f"- {p}: the result of stage {earlier[p].name}: {earlier[p].returns}\n" for p in stage.params[1:])
     if existing:
-        guidance = ("Functions already in the base for this stage (write different ones, with new names):\n"
-                    + "\n".join(f"- {f.name}: {f.manual.text()}" for f in existing))
+        guidance = "Functions already in the base for this stage (write different ones, with new names):\n" + "\n".join(
+            f"- {f.name}: {f.manual.text()}" for f in existing
+        )
     else:
         guidance = "Put the most generally useful function first: it becomes the stage's default."
     if extra:
         guidance += f"\n{extra.strip()}"
     request = parts["request"].format(
-        count=count, stage=stage.name, description=stage.description, signature=f"({', '.join(stage.params)})",
-        params=params, returns=stage.returns, guidance=guidance,
+        count=count,
+        stage=stage.name,
+        description=stage.description,
+        signature=f"({', '.join(stage.params)})",
+        params=params,
+        returns=stage.returns,
+        guidance=guidance,
         example=example.source.strip() if example else "(none)",
     )
     return parts["task"].format(
-        instruction=task.instruction, stages=stage_lines(task.stages), contract=contract(view),
-        modules=", ".join(sorted(ALLOWED_MODULES)), builtins=" ".join(SAFE_BUILTINS), request=request,
-        stage=stage.name, signature=f"({', '.join(stage.params)})",
+        instruction=task.instruction,
+        stages=stage_lines(task.stages),
+        contract=contract(view),
+        modules=", ".join(sorted(ALLOWED_MODULES)),
+        builtins=" ".join(SAFE_BUILTINS),
+        request=request,
+        stage=stage.name,
+        signature=f"({', '.join(stage.params)})",
     )
 
 
 def retry_message(stage: Stage, reasons: list[str], admitted: list[str], count: int) -> str:
     done = f"Admitted so far: {', '.join(admitted)}.\n" if admitted else ""
-    return template()["retry"].format(reasons="\n".join(f"- {r}" for r in reasons), admitted=done, count=count,
-                                      stage=stage.name)
+    return template()["retry"].format(
+        reasons="\n".join(f"- {r}" for r in reasons), admitted=done, count=count, stage=stage.name
+    )
 
 
 def system_message() -> str:

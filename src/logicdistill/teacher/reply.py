@@ -52,6 +52,7 @@ def _json(text: str):
             except json.JSONDecodeError:
                 continue
             if (isinstance(value, dict) and {"functions", "source"} & set(value)) or (
-                    isinstance(value, list) and value and all(isinstance(v, dict) for v in value)):
+                isinstance(value, list) and value and all(isinstance(v, dict) for v in value)
+            ):
                 return value
     return None

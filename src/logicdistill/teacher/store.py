@@ -58,8 +58,10 @@ class ExchangeStore:
             exchange = Exchange.model_validate_json(text)
         except ValidationError as exc:
             first = exc.errors()[0]
-            raise UserInputError(f"{path} is not a readable teacher exchange: {first['msg']} at "
-                                 f"{'.'.join(map(str, first['loc'])) or 'the top'}") from None
+            raise UserInputError(
+                f"{path} is not a readable teacher exchange: {first['msg']} at "
+                f"{'.'.join(map(str, first['loc'])) or 'the top'}"
+            ) from None
         if exchange.format != FORMAT or exchange.key != key:
             raise UserInputError(f"{path} does not hold a {FORMAT} exchange for key {key}")
         return exchange

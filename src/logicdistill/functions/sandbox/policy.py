@@ -30,14 +30,35 @@ PR_SET_PDEATHSIG = 1
 PROT_EXEC = 0x4
 ALLOWED_SYSCALLS = (
     # memory (executable mappings are refused by the argument rules below)
-    "brk", "munmap", "mremap", "madvise",
+    "brk",
+    "munmap",
+    "mremap",
+    "madvise",
     # threads' locks and signals (CPython's own bookkeeping; no thread can be started)
-    "futex", "rt_sigaction", "rt_sigprocmask", "rt_sigreturn", "sigaltstack", "restart_syscall",
+    "futex",
+    "rt_sigaction",
+    "rt_sigprocmask",
+    "rt_sigreturn",
+    "sigaltstack",
+    "restart_syscall",
     # time and randomness (hash seeds, clocks); nothing else is reachable through them
-    "clock_gettime", "clock_getres", "gettimeofday", "clock_nanosleep", "nanosleep", "getrandom",
+    "clock_gettime",
+    "clock_getres",
+    "gettimeofday",
+    "clock_nanosleep",
+    "nanosleep",
+    "getrandom",
     # about itself
-    "getpid", "gettid", "getrusage", "sched_yield", "sched_getaffinity", "fstat", "lseek", "close",
-    "exit", "exit_group",
+    "getpid",
+    "gettid",
+    "getrusage",
+    "sched_yield",
+    "sched_getaffinity",
+    "fstat",
+    "lseek",
+    "close",
+    "exit",
+    "exit_group",
 )
 
 

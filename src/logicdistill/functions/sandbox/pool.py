@@ -26,7 +26,7 @@ from logicdistill.errors import LogicDistillError
 from logicdistill.functions import plain
 from logicdistill.functions.sandbox.frames import HEADER, pack, write_all
 from logicdistill.functions.spec import FunctionSpec
-
+from logicdistill.plugins import reference_of
 
 # Contexts a worker is taken to have prepared, most recently used: a task's view_from_snapshot must
 # keep at least this many prepared (pursuit keeps 16 maps), or a function would pay for a new one.
@@ -40,8 +40,12 @@ class SandboxLimits:
     call_ms: int = field(default=250, metadata={"help": "wall-clock limit of one function call, in ms"})
     memory_mb: int = field(default=512, metadata={"help": "memory a worker may use beyond its imports, in MiB"})
     cpu_seconds: int = field(default=3600, metadata={"help": "CPU seconds a worker may use in its life"})
-    prepare_s: float = field(default=30.0, metadata={
-        "help": "limit on the task's own preparation of a view (e.g. a map's distances), not charged to functions"})
+    prepare_s: float = field(
+        default=30.0,
+        metadata={
+            "help": "limit on the task's own preparation of a view (e.g. a map's distances), not charged to functions"
+        },
+    )
     startup_s: float = field(default=60.0, metadata={"help": "limit on a worker's start (imports on a busy machine)"})
     reply_bytes: int = field(default=1 << 20, metadata={"help": "largest reply a worker may send, in bytes"})
 
@@ -63,9 +67,9 @@ def function_key(spec: FunctionSpec) -> str:
 
 
 def task_reference(task: Any) -> str:
-    """``module:QualifiedName`` of a task's class: what a worker imports to rebuild views."""
-    cls = type(task)
-    return f"{cls.__module__}:{cls.__qualname__}"
+    """The reference of a task's class (``module:QualifiedName``, or ``/abs/path/file.py:Name`` for
+    a task loaded from a file): what a worker loads to rebuild views."""
+    return reference_of(type(task))
 
 
 class SandboxWorker:
@@ -75,13 +79,29 @@ class SandboxWorker:
         self.limits = limits
         self.loaded: set[str] = set()  # keys of the functions compiled in this process
         self.prepared: OrderedDict[Hashable, None] = OrderedDict()  # contexts, least recently used first
-        env = {"PYTHONHASHSEED": "0", "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1",
-               "MKL_NUM_THREADS": "1"}  # fixed hash seed: set order, hence results, repeat exactly
+        env = {
+            "PYTHONHASHSEED": "0",
+            "OMP_NUM_THREADS": "1",
+            "OPENBLAS_NUM_THREADS": "1",
+            "MKL_NUM_THREADS": "1",
+        }  # fixed hash seed: set order, hence results, repeat exactly
         self.proc = subprocess.Popen(
-            [sys.executable, "-s", "-m", "logicdistill.functions.sandbox.worker", task_ref,
-             str(limits.memory_mb), str(limits.cpu_seconds)],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env, cwd="/",
-            close_fds=True, start_new_session=True,  # a Ctrl-C at the terminal reaches the parent only
+            [
+                sys.executable,
+                "-s",
+                "-m",
+                "logicdistill.functions.sandbox.worker",
+                task_ref,
+                str(limits.memory_mb),
+                str(limits.cpu_seconds),
+            ],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            env=env,
+            cwd="/",
+            close_fds=True,
+            start_new_session=True,  # a Ctrl-C at the terminal reaches the parent only
         )
         started = self.receive(limits.startup_s)
         if not isinstance(started, dict) or not started.get("started"):
@@ -89,7 +109,8 @@ class SandboxWorker:
             raise SandboxError(
                 f"the sandbox worker for {task_ref} did not start (exit status {code}); untrusted functions "
                 f"cannot run. Check with: {sys.executable} -m logicdistill.functions.sandbox.worker {task_ref} "
-                f"{limits.memory_mb} {limits.cpu_seconds}")
+                f"{limits.memory_mb} {limits.cpu_seconds}"
+            )
 
     def send(self, message: dict[str, Any]) -> bool:
         try:
@@ -161,8 +182,9 @@ class Sandbox:
             self.worker.kill()
             self.worker = None
 
-    def call(self, snapshots: list[Any], calls: list[tuple[FunctionSpec, tuple, int]],
-             context: Hashable | None = None) -> list[CallOutcome]:
+    def call(
+        self, snapshots: list[Any], calls: list[tuple[FunctionSpec, tuple, int]], context: Hashable | None = None
+    ) -> list[CallOutcome]:
         """Run each ``(function, args, i)`` on a fresh view of ``snapshots[i]``, in order, in one
         exchange with the worker. ``context`` names the part the snapshots share whose preparation
         is slow (``Task.snapshot_context``)."""
@@ -173,8 +195,14 @@ class Sandbox:
             pending = self._round(encoded, context, calls, pending, outcomes)
         return outcomes  # type: ignore[return-value]
 
-    def _round(self, snapshots: list[Any], context: Hashable | None, calls: list[tuple[FunctionSpec, tuple, int]],
-               pending: list[int], outcomes: list[CallOutcome | None]) -> list[int]:
+    def _round(
+        self,
+        snapshots: list[Any],
+        context: Hashable | None,
+        calls: list[tuple[FunctionSpec, tuple, int]],
+        pending: list[int],
+        outcomes: list[CallOutcome | None],
+    ) -> list[int]:
         """Run ``pending`` calls on one worker until they are done or one of them kills it; the
         calls still to run."""
         worker = self._worker()
@@ -209,8 +237,10 @@ class Sandbox:
                 except plain.PlainDataError as exc:
                     return self._fatal(pending[n:], outcomes, f"sent a reply that is not plain data ({exc})")
             else:
-                reason = {"timeout": f"did not finish within {self.limits.call_ms} ms (endless loop or far too slow)",
-                          "garbage": "sent a reply that is not plain data"}.get(message) or worker.exit_reason()
+                reason = {
+                    "timeout": f"did not finish within {self.limits.call_ms} ms (endless loop or far too slow)",
+                    "garbage": "sent a reply that is not plain data",
+                }.get(message) or worker.exit_reason()
                 return self._fatal(pending[n:], outcomes, reason)
         return []
 

@@ -1,9 +1,10 @@
 """A sandbox worker: runs untrusted functions on plain-data snapshots, confined by ``policy``.
 
 Started by ``pool.SandboxWorker`` as ``python -s -m logicdistill.functions.sandbox.worker
-TASK_REF MEMORY_MB CPU_SECONDS``. It imports the task's module (trusted code: it rebuilds a
-function's view from a snapshot) and the modules functions may import, confines itself, says
-``started`` and then answers its parent's messages on stdin/stdout (``frames``):
+TASK_REF MEMORY_MB CPU_SECONDS``. It loads the task's class by reference, from a module or a
+file (``plugins.load_object``; trusted code: it rebuilds a function's view from a snapshot) and
+the modules functions may import, confines itself, says ``started`` and then answers its
+parent's messages on stdin/stdout (``frames``):
 
 - ``{"op": "load", "key": K, "name": N, "source": S}`` compiles one function (restricted globals,
   kept as defence in depth) and answers ``{"ok": true}`` or ``{"error": ...}``;
@@ -24,23 +25,22 @@ import importlib
 import json
 import os
 import sys
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from logicdistill.functions import plain
 from logicdistill.functions.execution import ALLOWED_MODULES, compile_source
 from logicdistill.functions.sandbox.frames import HEADER, pack, read_exact, write_all
 from logicdistill.functions.sandbox.policy import confine
+from logicdistill.plugins import load_object
 
 MAX_ERROR_CHARS = 300
 
 
 def load_view_factory(task_ref: str) -> Callable[[Any], Any]:
-    """``module:QualifiedName`` of a task class -> its ``view_from_snapshot``."""
-    module_name, _, qualname = task_ref.partition(":")
-    target: Any = importlib.import_module(module_name)
-    for part in qualname.split("."):
-        target = getattr(target, part)
-    return target.view_from_snapshot
+    """A task class's reference (``module:QualifiedName`` or ``path/to/file.py:QualifiedName``) ->
+    its ``view_from_snapshot``. Called before confinement: a task file can only be opened then."""
+    return load_object(task_ref).view_from_snapshot
 
 
 def describe(exc: BaseException, memory_mb: int) -> str:

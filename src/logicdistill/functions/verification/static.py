@@ -34,9 +34,27 @@ MAX_REASONS = 5
 FORBIDDEN_NAMES = {
     **dict.fromkeys(("eval", "exec", "compile", "breakpoint", "__import__"), "runs arbitrary code"),
     **dict.fromkeys(("open", "input", "print"), "reaches files or the terminal"),
-    **dict.fromkeys(("getattr", "setattr", "delattr", "hasattr", "vars", "dir", "globals", "locals", "type",
-                     "object", "super", "memoryview", "id", "help", "exit", "quit"),
-                    "inspects or rewires objects and namespaces"),
+    **dict.fromkeys(
+        (
+            "getattr",
+            "setattr",
+            "delattr",
+            "hasattr",
+            "vars",
+            "dir",
+            "globals",
+            "locals",
+            "type",
+            "object",
+            "super",
+            "memoryview",
+            "id",
+            "help",
+            "exit",
+            "quit",
+        ),
+        "inspects or rewires objects and namespaces",
+    ),
 }
 # Modules whose names are rejected anywhere: as names, attributes (``statistics.sys``) or imports.
 DANGEROUS_MODULES = frozenset(
@@ -46,12 +64,20 @@ DANGEROUS_MODULES = frozenset(
 )
 # Attributes that lead to processes, module tables, interpreter internals, files (numpy's writers,
 # should a task ever hand out arrays) or process-wide state (registering ABCs).
-FORBIDDEN_ATTRIBUTES = frozenset("system popen spawn fork execv execve kill modules mro format_map register "
-                                 "tofile dump dumps save savetxt fromfile memmap".split())
+FORBIDDEN_ATTRIBUTES = frozenset(
+    "system popen spawn fork execv execve kill modules mro format_map register "
+    "tofile dump dumps save savetxt fromfile memmap".split()
+)
 INTERNAL_PREFIXES = ("gi_", "cr_", "ag_", "f_", "tb_", "co_")  # generator, coroutine, frame, traceback, code
 DUNDER = re.compile(r"__\w+__")
-KINDS = {"Import": "an import", "ImportFrom": "an import", "Assign": "an assignment", "Expr": "an expression",
-         "ClassDef": "a class", "AsyncFunctionDef": "an async function"}
+KINDS = {
+    "Import": "an import",
+    "ImportFrom": "an import",
+    "Assign": "an assignment",
+    "Expr": "an expression",
+    "ClassDef": "a class",
+    "AsyncFunctionDef": "an async function",
+}
 
 
 def _reexported_modules() -> frozenset[str]:
@@ -111,8 +137,9 @@ def parse_source(text: str, stages: dict[str, Stage], stage: str | None = None) 
     if not functions:
         problems.append("no top-level function definition found")
     elif len(functions) > MAX_FUNCTIONS_PER_FILE:
-        problems.append(f"the source defines {len(functions)} functions; at most {MAX_FUNCTIONS_PER_FILE} are "
-                        "accepted in one file")
+        problems.append(
+            f"the source defines {len(functions)} functions; at most {MAX_FUNCTIONS_PER_FILE} are accepted in one file"
+        )
     if problems:
         return Parsed(problems, [])
     return Parsed([], [_draft(node, text, stages[stage]) for node in functions])
@@ -123,21 +150,32 @@ def _module_problems(tree: ast.Module) -> tuple[list[str], str | None]:
     level: each function is stored and run on its own, so nothing else in the file would be kept."""
     problems, stages = [], []
     for i, node in enumerate(tree.body):
-        if i == 0 and isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant) and isinstance(node.value.value, str):
+        if (
+            i == 0
+            and isinstance(node, ast.Expr)
+            and isinstance(node.value, ast.Constant)
+            and isinstance(node.value.value, str)
+        ):
             continue
         if isinstance(node, ast.FunctionDef):
             continue
-        if (isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name)
-                and node.targets[0].id == "STAGE"):
+        if (
+            isinstance(node, ast.Assign)
+            and len(node.targets) == 1
+            and isinstance(node.targets[0], ast.Name)
+            and node.targets[0].id == "STAGE"
+        ):
             if isinstance(node.value, ast.Constant) and isinstance(node.value.value, str):
                 stages.append(node.value.value)
                 continue
-            problems.append(f"line {node.lineno}: STAGE must be a plain string, e.g. STAGE = \"move\"")
+            problems.append(f'line {node.lineno}: STAGE must be a plain string, e.g. STAGE = "move"')
             continue
         kind = KINDS.get(type(node).__name__, type(node).__name__.lower())
         hint = " (put imports inside the function that uses them)" if kind == "an import" else ""
-        problems.append(f"line {node.lineno}: only a STAGE line and function definitions may appear at module "
-                        f"level, found {kind}{hint}")
+        problems.append(
+            f"line {node.lineno}: only a STAGE line and function definitions may appear at module "
+            f"level, found {kind}{hint}"
+        )
     if len(stages) > 1:
         problems.append("the STAGE line appears more than once")
     return problems, stages[0] if stages else None
@@ -172,10 +210,18 @@ def _draft(node: ast.FunctionDef, text: str, stage: Stage) -> Draft:
 def _signature_problems(node: ast.FunctionDef, stage: Stage) -> list[str]:
     args = node.args
     expected = f"({', '.join(stage.params)})"
-    if (tuple(a.arg for a in args.args) != stage.params or args.posonlyargs or args.vararg or args.kwonlyargs
-            or args.kwarg or args.defaults):
-        return [f"line {node.lineno}: signature must be exactly {node.name}{expected} for stage {stage.name!r} "
-                "(no defaults, *args or **kwargs)"]
+    if (
+        tuple(a.arg for a in args.args) != stage.params
+        or args.posonlyargs
+        or args.vararg
+        or args.kwonlyargs
+        or args.kwarg
+        or args.defaults
+    ):
+        return [
+            f"line {node.lineno}: signature must be exactly {node.name}{expected} for stage {stage.name!r} "
+            "(no defaults, *args or **kwargs)"
+        ]
     return []
 
 
@@ -205,8 +251,10 @@ def _global_name_problems(source: str, node: ast.FunctionDef) -> list[str]:
         elif DUNDER.fullmatch(name):
             continue  # already reported by the walker
         else:
-            reasons.append(f"{where}: name {name!r} is not defined: a function runs alone, with only its own "
-                           "imports and the safe builtins (" + " ".join(SAFE_BUILTINS) + ")")
+            reasons.append(
+                f"{where}: name {name!r} is not defined: a function runs alone, with only its own "
+                "imports and the safe builtins (" + " ".join(SAFE_BUILTINS) + ")"
+            )
     return reasons
 
 
@@ -243,13 +291,20 @@ class _Walker(ast.NodeVisitor):
     visit_Yield = visit_YieldFrom = _yield
 
     def _unsupported(self, node: ast.AST) -> None:
-        what = {"ClassDef": "class definitions", "Global": "global statements (a function keeps no state)",
-                "AsyncFunctionDef": "async functions", "Await": "await", "AsyncFor": "async for",
-                "AsyncWith": "async with"}[type(node).__name__]
+        what = {
+            "ClassDef": "class definitions",
+            "Global": "global statements (a function keeps no state)",
+            "AsyncFunctionDef": "async functions",
+            "Await": "await",
+            "AsyncFor": "async for",
+            "AsyncWith": "async with",
+        }[type(node).__name__]
         self.flag(node, f"{what} are not allowed")
         self.generic_visit(node)
 
-    visit_ClassDef = visit_Global = visit_AsyncFunctionDef = visit_Await = visit_AsyncFor = visit_AsyncWith = _unsupported
+    visit_ClassDef = visit_Global = visit_AsyncFunctionDef = visit_Await = visit_AsyncFor = visit_AsyncWith = (
+        _unsupported
+    )
 
     def visit_Name(self, node: ast.Name) -> None:
         if DUNDER.fullmatch(node.id):

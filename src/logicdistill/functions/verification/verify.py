@@ -11,16 +11,18 @@ from __future__ import annotations
 import re
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from logicdistill.errors import FunctionError
 from logicdistill.functions.base import FunctionBase
 from logicdistill.functions.runtime import FunctionRuntime
 from logicdistill.functions.sandbox import SandboxLimits
 from logicdistill.functions.spec import FunctionSpec, Provenance, Verification
-from logicdistill.functions.verification.samples import Sample, SampleSet, task_samples
+from logicdistill.functions.verification.samples import Sample, SampleSet
 from logicdistill.functions.verification.static import Draft, parse_source
-from logicdistill.tasks.protocol import Task
+
+if TYPE_CHECKING:  # the task API builds on this package; only type hints look back at it
+    from logicdistill.tasks.api import Task
 
 MAX_REASON_CHARS = 300
 ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")  # object addresses differ per run; reasons must not
@@ -57,7 +59,9 @@ class Report:
         """One line per problem and per rejection reason, and one per admitted function."""
         out = [f"{self.origin}: {p}" for p in self.problems]
         for v in self.verdicts:
-            out += [f"{v.name}: admitted ({v.stage})"] if v.admitted else [f"{v.name}: rejected: {r}" for r in v.reasons]
+            out += (
+                [f"{v.name}: admitted ({v.stage})"] if v.admitted else [f"{v.name}: rejected: {r}" for r in v.reasons]
+            )
         return out
 
 
@@ -80,10 +84,10 @@ class Verifier:
     task: Task
     reference: FunctionBase
     limits: Limits = Limits()
-    samples: SampleSet | None = None  # default: the task's own (``tasks/<name>/samples.py``)
+    samples: SampleSet | None = None  # default: the task's own (``Task.verification_samples``)
 
     def __post_init__(self) -> None:
-        self.samples = self.samples or task_samples(self.task)
+        self.samples = self.samples or self.task.verification_samples()
         self.stages = {s.name: s for s in self.task.stages}
         self.defaults = {s: fns[0] for s in self.stages if (fns := self.reference.by_stage(s))}
         self.runtime = FunctionRuntime(self.limits.sandbox)
@@ -97,8 +101,14 @@ class Verifier:
     def close(self) -> None:
         self.runtime.close()
 
-    def verify(self, text: str, provenance: Provenance, origin: str = "<source>", stage: str | None = None,
-               taken: frozenset[str] | set[str] = frozenset()) -> Report:
+    def verify(
+        self,
+        text: str,
+        provenance: Provenance,
+        origin: str = "<source>",
+        stage: str | None = None,
+        taken: frozenset[str] | set[str] = frozenset(),
+    ) -> Report:
         """Check every function in ``text``; names in ``taken`` (already in the base) are rejected."""
         parsed = parse_source(text, self.stages, stage)
         verdicts, seen = [], set(taken)
@@ -111,13 +121,23 @@ class Verifier:
             seen.add(draft.name)
             if not reasons and time.monotonic() > deadline:
                 reasons.append(f"not checked: the source's verification budget of {self.limits.source_s:g} s ran out")
-            verdicts.append(self._dynamic(draft, provenance, deadline) if not reasons else
-                            Verdict(draft.name, draft.stage, tuple(reasons), None))
+            verdicts.append(
+                self._dynamic(draft, provenance, deadline)
+                if not reasons
+                else Verdict(draft.name, draft.stage, tuple(reasons), None)
+            )
         return Report(origin, tuple(parsed.problems), tuple(verdicts))
 
     def _dynamic(self, draft: Draft, provenance: Provenance, deadline: float) -> Verdict:
-        spec = FunctionSpec(name=draft.name, stage=draft.stage, signature=draft.signature, manual=draft.manual,
-                            source=draft.source, provenance=provenance, verification=Verification(status="unverified"))
+        spec = FunctionSpec(
+            name=draft.name,
+            stage=draft.stage,
+            signature=draft.signature,
+            manual=draft.manual,
+            source=draft.source,
+            provenance=provenance,
+            verification=Verification(status="unverified"),
+        )
         problem = self._problem(spec, min(deadline, time.monotonic() + self.limits.function_s))
         if problem:
             return Verdict(draft.name, draft.stage, (_clean(problem),), None)
@@ -159,7 +179,7 @@ class Verifier:
                     plan[u][stage.result] = task.fallback(stage, state, u, plan[u])
                     continue
                 args = tuple(plan[u][p] for p in stage.params[1:])
-                (value, error), = self.runtime.run(task, state, u, sample.memory.get(u, {}), [(runner, plan, args)])
+                ((value, error),) = self.runtime.run(task, state, u, sample.memory.get(u, {}), [(runner, plan, args)])
                 if error is not None:
                     return f"{who}{error}", u
                 try:
