@@ -26,7 +26,7 @@ from logicdistill.agent.factory import AGENTS, AgentOptions
 from logicdistill.cli.tasks_cmd import tasks_app
 from logicdistill.demo import comparison, run_demo
 from logicdistill.distill.data import generate_data
-from logicdistill.distill.train import TrainConfig
+from logicdistill.distill.train import TrainConfig, processes
 from logicdistill.distill.train import train as train_run
 from logicdistill.emergency import Trial, run_emergency
 from logicdistill.errors import LogicDistillError, UserInputError
@@ -498,6 +498,8 @@ def train(
         resume=resume,
         on_precision=lambda p: term.print(f"precision: {p.name} ({p.reason})", highlight=False),
     )
+    if not processes().is_main_process:
+        return  # under accelerate launch or torchrun the main process reports
     scored = (
         ""
         if metrics["val_accuracy"] is None

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from accelerate import PartialState
 
 from logicdistill.distill.data import read_data
 from logicdistill.distill.examples import (
@@ -196,6 +197,13 @@ def _run_folder(out: Path):
         raise
 
 
+def processes() -> PartialState:
+    """This process's place among the training processes: one, or several under ``accelerate launch``
+    or ``torchrun`` (gloo DDP on CPUs, NCCL on GPUs). Every process trains on its share of the
+    batches; only the main one writes the run folder and reports."""
+    return PartialState()
+
+
 def train(
     data_path: str | Path,
     out: str | Path,
@@ -211,6 +219,10 @@ def train(
     cfg = with_task_defaults(cfg, header.task_class or header.task)
     _check_trainable(data_path, header, rows, cfg.mode)
     _check_run_folder(out, resume)
+    state = processes()
+    state.wait_for_everyone()  # every process has checked the folder before the main one creates it
+    if not state.is_main_process:
+        return _train_into(out, data_path, header, rows, cfg, resume, None)
     with _run_folder(out):
         return _train_into(out, data_path, header, rows, cfg, resume, on_precision)
 
@@ -224,7 +236,6 @@ def _train_into(
     resume: bool,
     on_precision: Callable[[Precision], None] | None,
 ) -> dict[str, Any]:
-
     student = load_student(cfg.student)
     train_rows = distinct([r for r in rows if r.split == "train"], cfg.mode)  # the budget buys distinct decisions
     drawn = draw(
@@ -242,6 +253,8 @@ def _train_into(
     if not examples["train"]:
         raise UserInputError(f"{data_path} has no training examples for mode {cfg.mode}; generate more episodes")
     metrics = fit(student, examples["train"], examples["val"], cfg, out, resume, on_precision)
+    if not processes().is_main_process:
+        return metrics
     config = {
         "format": RUN_FORMAT,
         "data": str(Path(data_path).resolve()),
@@ -288,7 +301,7 @@ def fit(
 
     class ValidationAccuracy(TrainerCallback):
         def on_epoch_end(self, args, state, control, **kwargs):
-            if not val_ex:
+            if not val_ex or not state.is_world_process_zero:  # the same adapter on every process: score it once
                 return
             model.eval()
             acc = accuracy(val_ex, choose(Student(model, tokenizer, student.device, student.name), val_ex))
@@ -320,6 +333,7 @@ def fit(
         report_to="none",
         seed=cfg.seed,
         dataloader_num_workers=0,
+        ddp_find_unused_parameters=False,  # every LoRA weight takes part in every step
     )
     trainer = AnswerLossTrainer(
         model=model,
@@ -332,7 +346,9 @@ def fit(
     start = time.perf_counter()
     trainer.train(resume_from_checkpoint=True if checkpoint else None)
     seconds = time.perf_counter() - start
-    _save_adapter(model, out)
+    main = trainer.is_world_process_zero()
+    if main:
+        _save_adapter(model, out)
     metrics = {
         "mode": cfg.mode,
         "train_examples": len(train_rows),
@@ -346,9 +362,10 @@ def fit(
         "val_balanced_accuracy": history[-1]["val_balanced"] if history else None,
         "precision": precision.as_json(),
     }
-    atomic_write_text(out / "metrics.json", json.dumps(metrics, indent=2) + "\n")
-    plot_learning_curve(metrics, out / "learning_curve.png")
-    shutil.rmtree(out / "checkpoints", ignore_errors=True)
+    if main:
+        atomic_write_text(out / "metrics.json", json.dumps(metrics, indent=2) + "\n")
+        plot_learning_curve(metrics, out / "learning_curve.png")
+        shutil.rmtree(out / "checkpoints", ignore_errors=True)
     return metrics
 
 
@@ -400,7 +417,6 @@ def _answer_loss_trainer():
             self.heads = HeadCache(capacity=256)  # one per distinct candidate set and stage
 
         def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
-
             rows, back, tokens, own = (
                 inputs.pop(k) for k in ("branch_row", "branch_back", "branch_tokens", "branch_own")
             )
