@@ -82,6 +82,31 @@ class Broken(TinyTask):
     def under_rule(self, emergency):
         return self
 """
+BAD_LOOKAHEAD = """
+class Broken(TinyTask):
+    horizon = 0
+    lookahead = "sometimes"
+
+    def fork(self, state):
+        return state
+"""
+SHARED_FORK = """
+EPISODE = {}
+
+
+class RememberedEnv(TinyEnv):
+    def reset(self, seed=None):
+        EPISODE["env"] = self
+        return super().reset(seed)
+
+
+class Broken(TinyTask):
+    def make_env(self, variant):
+        return RememberedEnv(9, 12, None)
+
+    def fork(self, state):
+        return EPISODE["env"]  # the episode's own environment, not a copy
+"""
 ABSTRACT = """
 class Broken(Task):
     name = "broken"
@@ -125,6 +150,15 @@ BROKEN = {
         CRASHING_SAMPLES,
         ["verification_samples(): raised RuntimeError: boom", "under_rule('no_left') leaves the instruction"],
     ),
+    "lookahead, horizon and fork": (
+        BAD_LOOKAHEAD,
+        [
+            "horizon 0: set an int >= 1",
+            "lookahead 'sometimes': set one of 'defaults', 'all'",
+            "fork(state) must return an environment with step(action) (or None)",
+        ],
+    ),
+    "fork shares the episode": (SHARED_FORK, ["playing on fork(state) changed the episode the state came from"]),
     "abstract methods": (ABSTRACT, ["cannot make task", "Can't instantiate abstract class Broken"]),
 }
 

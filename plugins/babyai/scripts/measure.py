@@ -31,7 +31,7 @@ def teacher_with_bot_advice(task, variant: str, seed: int, options: AgentOptions
     agent = build_agent("teacher", task, env, options)
     state, _ = env.reset(seed=seed)
     agent.reset(seed)
-    bot = BotDriver(variant, seed, task.settings.max_steps)
+    bot = BotDriver(task.fork(state))  # the bot advises on its own copy of the episode
     agree = steps = 0
     step_ms = []
     done = False

@@ -1,17 +1,22 @@
 """The BabyAI plug-in on real minigrid levels: conformance, BALROG's wording, what functions may
-see, the teacher on every kind, and the split between training and held-out levels."""
+see, the teacher on every kind, the split between training and held-out levels, and the
+locked_room emergency."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
-from logicdistill.agent.factory import AgentOptions
+from logicdistill.agent.factory import AgentOptions, build_agent
+from logicdistill.emergency.respond import leading, new_functions
 from logicdistill.evaluation.conformance import check_task
 from logicdistill.evaluation.run import evaluate
-from logicdistill.functions import plain
+from logicdistill.functions import FunctionBase, Provenance, Verification, functions_from_source, plain
 from logicdistill.tasks import make_task
 from logicdistill.tasks.registry import registered
 from minigrid.core.constants import COLOR_TO_IDX, OBJECT_TO_IDX
+from minigrid.core.world_object import Door
 
 from logicdistill_babyai import env as babyai_env
 from logicdistill_babyai import task as babyai_task
@@ -172,17 +177,20 @@ def test_snapshots_carry_no_level(task):
     assert state.pos == (0, 0)  # cells are relative to the start: no absolute place in the room
 
 
-def test_rollouts_play_on_copies(task):
+def test_forks_play_on_copies_of_any_state(task):
+    """``fork`` rebuilds the level from the state, so it works on any state the episode dealt,
+    and playing on a fork never touches the episode."""
     env = task.make_env("goto")
-    state, _ = env.reset(seed=5)
-    copy = state.world.fork()
+    first, _ = env.reset(seed=5)
+    copy = task.fork(first)
     for _ in range(5):
         copy.step("go forward")
-    assert tuple(env.level.agent_pos) != tuple(copy.level.agent_pos) or env.level.step_count != copy.level.step_count
-    assert env.level.step_count == 0
-    env.step("turn left")
-    with pytest.raises(RuntimeError):
-        state.world.fork()  # the episode moved on: that state's level is gone
+    assert copy.level.step_count == 5 and env.level.step_count == 0
+    second, *_ = env.step("turn left")
+    again = task.fork(first)  # the episode moved on: the first state still forks, where it was
+    state, *_ = again.step("turn left")
+    assert (state.step, state.pos, state.direction, state.known) == (1, second.pos, second.direction, second.known)
+    assert task.fork(replace(first, world=None)) is None  # a verification sample's state: nothing to play on
 
 
 def test_sandboxed_functions_act_as_trusted_ones(task):
@@ -216,6 +224,80 @@ def test_the_bot_baseline_plays(task):
     assert summary["success_rate"] == 1.0
 
 
+def test_the_bot_joins_an_episode_where_it_is(task):
+    """The bot forks the level from the state it is first asked in, even mid-episode."""
+    env = task.make_env("goto:test")
+    state, _ = env.reset(seed=4)
+    for action in ("turn left", "turn left"):
+        state, *_ = env.step(action)
+    bot = build_agent("bot", task, env, AgentOptions(retriever="bm25"))
+    bot.reset(4)
+    done = False
+    while not done:
+        action, _ = bot.act(state)
+        state, _, terminated, truncated, _ = env.step(action)
+        done = terminated or truncated
+    assert state.success
+
+
+def test_rollouts_run_to_the_tasks_horizon_unless_told(task):
+    assert task.horizon == 100 and task.lookahead == "all"
+    env = task.make_env("goto")
+    default = build_agent("teacher", task, env, AgentOptions(retriever="bm25"))
+    short = build_agent("teacher", task, env, AgentOptions(retriever="bm25", horizon=5))
+    assert default.selector.demonstrator.steps == 100 and short.selector.demonstrator.steps == 5
+
+
+def test_eval_plays_the_held_out_levels_and_reports_success_by_kind(task):
+    assert task.eval_variants == task.held_out
+    summary = evaluate("random", task, 2, 0, AgentOptions(retriever="bm25"), accuracy_examples=0)
+    assert [e["variant"] for e in summary["per_episode"]] == ["goto:test", "pickup:test"]
+    by_kind = {k: float(summary["success_rate_by_variant"][f"{k}:test"]) for k in ("goto", "pickup")}
+    assert summary["success_by_kind"] == by_kind
+    mixed = evaluate("random", task, 2, 0, AgentOptions(retriever="bm25"), ["goto", "goto:test"], accuracy_examples=0)
+    assert set(mixed["success_by_kind"]) == {"goto"}
+    assert mixed["success_by_kind"]["goto"] == sum(e["success"] for e in mixed["per_episode"]) / 2
+
+
+STRAIGHT_STEP = '''STAGE = "motion"
+
+
+def straight_step(state, subgoal):
+    """Walk straight at the subgoal's cell: go forward while it lies ahead and the way is free,
+    else turn towards it; facing it, do the subgoal's action.
+
+    When: the default; nothing stands between me and the subgoal.
+    """
+    verb, cell = subgoal
+    if tuple(cell) == state.front and verb in ("pick up", "drop", "toggle"):
+        return verb
+    dx, dy = cell[0] - state.me[0], cell[1] - state.me[1]
+    fx, fy = state.facing
+    forward = dx * fx + dy * fy
+    if forward > 1 and state.passable(state.front):
+        return "go forward"
+    if forward == 1 and dx * (-fy) + dy * fx != 0 and state.passable(state.front):
+        return "go forward"
+    return state.turn_towards(cell) or ("go forward" if state.passable(state.front) else "turn left")
+'''
+
+
+@pytest.mark.parametrize(("lookahead", "won"), [("defaults", 0.0), ("all", 1.0)])
+def test_a_subgoal_choice_only_another_motion_function_shows_is_asked(lookahead, won):
+    """API friction 3: with a straight-line motion default, 'toggle the locked door' and 'fetch its
+    key' begin with the same turn; compared under the motion default only, the subgoal stage is
+    not asked and the teacher turns back and forth to the step limit (open:test, seed 47);
+    compared under every motion function (the task's lookahead), it is asked and the door opens."""
+    task = BabyAITask(babyai_task.BabyAISettings(max_steps=40))
+    task.lookahead = lookahead
+    bundled = task.bundled_base()
+    (straight,) = functions_from_source(STRAIGHT_STEP, Provenance(kind="human"), Verification(status="verified"))
+    base = FunctionBase("babyai", (*bundled.by_stage("subgoal"), straight, *bundled.by_stage("motion")))
+    options = AgentOptions(retriever="bm25", base=base)
+    summary = evaluate("teacher", task, 1, 47, options, variants=["open:test"], accuracy_examples=0)
+    assert summary["success_rate"] == won
+
+
 # -- training and held-out levels -------------------------------------------------------------------
 
 
@@ -241,3 +323,49 @@ def test_held_out_variants_play_the_odd_levels():
         train, _ = BabyAIEnv("putnext").reset(seed=seed)
         level.reset(seed=2 * seed)
         assert train.mission == level.mission
+
+
+# -- the locked_room emergency ------------------------------------------------------------------------
+
+
+LOCKED = BabyAITask.emergencies[0]
+
+
+def test_the_locked_room_rule_puts_the_missions_objects_behind_a_locked_door():
+    ruled = BabyAITask().under_rule(LOCKED)
+    assert LOCKED.name == "locked_room" and LOCKED.stages == ["subgoal"]
+    assert ruled.settings.rule == "locked_room" and ruled.instruction.endswith(f"New rule: {LOCKED.rule}")
+    assert ruled.under_rule(None).instruction == BabyAITask().instruction
+    for kind in ("goto", "pickup", "putnext", "pick_up_seq_go_to"):
+        for seed in range(3):
+            env = ruled.make_env(f"{kind}:test")
+            env.reset(seed=seed)
+            level = env.level
+            doors = [level.grid.get(x, y) for x in range(level.grid.width) for y in range(level.grid.height)]
+            doors = [d for d in doors if isinstance(d, Door)]
+            assert len(doors) == 1 and doors[0].is_locked
+            room = level.locked_room
+            x0, width = room.top[0], room.size[0]
+            assert not x0 < int(level.agent_pos[0]) < x0 + width - 1  # the agent starts on the other side
+            mine = [o for row in level.room_grid for r in row if r is not room for o in r.objs]
+            assert ("key", doors[0].color) in [(o.type, o.color) for o in mine]
+            named = babyai_env._descs(level.instrs)
+            assert not any(d.type in (None, o.type) and d.color in (None, o.color) for d in named for o in mine)
+
+
+def test_the_stale_base_fails_under_the_rule_and_the_reference_function_recovers():
+    """Without retraining anything: the teacher with the bundled base never opens the door for a
+    pick-up, and with the verified reference function leading its stage it does."""
+    ruled = BabyAITask(babyai_task.BabyAISettings(max_steps=40)).under_rule(LOCKED)
+    stale = ruled.bundled_base()
+    specs = new_functions(LOCKED, ruled, stale)
+    assert [s.name for s in specs] == ["unlock_room_for_mission"] and specs[0].provenance.kind == "reference"
+    new = leading(stale, specs, "locked_room")
+    assert new.by_stage("subgoal")[0].name == "unlock_room_for_mission"
+    options = AgentOptions(retriever="bm25")
+    before = evaluate("teacher", ruled, 1, 0, options, variants=["pickup:test"], accuracy_examples=0)
+    after = evaluate(
+        "teacher", ruled, 2, 0, replace(options, base=new), ["pickup:test", "putnext:test"], accuracy_examples=0
+    )
+    assert before["success_rate"] == 0.0 and after["success_rate"] == 1.0
+    assert sum(after["function_choices"]["unlock_room_for_mission"].values()) > 0  # chosen, or run as the default

@@ -120,9 +120,10 @@ def run_episodes(
     seeds: list[int],
     parallel: int = 1,
     on_episode: Callable[[EpisodeResult], None] | None = None,
+    keep: bool = False,
 ) -> list[EpisodeResult]:
     """Episode i plays in the environment and variant ``env_for(i)`` from ``seeds[i]``; results in
-    episode order.
+    episode order (``on_episode`` sees them as they end); ``keep`` stores traces and states.
 
     With ``parallel`` > 1 and an agent that has ``act_batch`` (the LD agents), up to ``parallel``
     episodes advance in lock step and every stage's selections of all of them form one batch,
@@ -134,7 +135,7 @@ def run_episodes(
         results = []
         for i, seed in enumerate(seeds):
             env, variant = env_for(i)
-            results.append(run_episode(task, env, agent, seed, variant=variant))
+            results.append(run_episode(task, env, agent, seed, keep, variant=variant))
             if on_episode:
                 on_episode(results[-1])
         return results
@@ -145,7 +146,7 @@ def run_episodes(
         while waiting and len(active) < parallel:
             i = waiting.pop()
             env, variant = env_for(i)
-            active[i] = (_Episode(task, env, seeds[i], keep=False, variant=variant), EpisodeMemory(seeds[i]))
+            active[i] = (_Episode(task, env, seeds[i], keep, variant), EpisodeMemory(seeds[i]))
         order = list(active)
         decided = agent.act_batch([active[i][0].state for i in order], [active[i][1] for i in order])
         for i, (action, record) in zip(order, decided):
@@ -171,6 +172,11 @@ def summarise(results: list[EpisodeResult], agent: str, task: Task, **extra: Any
     selector_ms = [ms for r in results for ms in r.selector_ms]
     variants = list(dict.fromkeys(r.variant for r in results))
     figures = list(dict.fromkeys(name for r in results for name in r.figures))
+    per_episode = [
+        {"variant": r.variant, "seed": r.seed, "success": r.success, "steps": r.steps, "return": r.total_reward}
+        | r.figures
+        for r in results
+    ]
     return {
         "task": task.name,
         "agent": agent,
@@ -194,16 +200,7 @@ def summarise(results: list[EpisodeResult], agent: str, task: Task, **extra: Any
         "function_choices": function_choices(
             sum((r.selected for r in results), Counter()), sum((r.forced for r in results), Counter())
         ),
-        "per_episode": [
-            {
-                "variant": r.variant,
-                "seed": r.seed,
-                "success": r.success,
-                "steps": r.steps,
-                "return": r.total_reward,
-                **r.figures,
-            }
-            for r in results
-        ],
+        **task.summary_figures(per_episode),  # the task's figures of the episodes together
+        "per_episode": per_episode,
         **extra,
     }

@@ -149,6 +149,38 @@ def run_later_defaults_many(
     return [p[unit] for p in plans]
 
 
+def run_later_every_many(
+    task: Task,
+    base: FunctionBase,
+    state: Any,
+    stage: Stage,
+    unit: int,
+    results: list[Any],
+    plan: dict[int, dict[str, Any]],
+    memory: dict[int, dict[str, Any]],
+) -> list[tuple[Any, ...]]:
+    """For each of ``results`` at ``stage``: the unit's final result this step under every way the
+    later stages can go on (each combination of their functions in the base, in base order), one
+    exchange with the sandbox per later stage. Two results with equal tuples act alike whatever
+    is chosen after them."""
+    branches = [(i, {**plan, unit: {**plan.get(unit, {}), stage.result: r}}) for i, r in enumerate(results)]
+    for s in task.stages[task.stages.index(stage) + 1 :]:
+        names = [f.name for f in base.by_stage(s.name)]
+        calls = [(n, p) for _, p in branches for n in names]
+        outcomes = iter(execute_calls(task, base, state, s, unit, calls, memory))
+        grown = []
+        for i, p in branches:
+            for _ in names:
+                value, _ = next(outcomes)
+                grown.append((i, {**p, unit: {**p[unit], s.result: value}}))
+        branches = grown
+    final = task.stages[-1].result
+    out: list[list[Any]] = [[] for _ in results]
+    for i, p in branches:
+        out[i].append(p[unit][final])
+    return [tuple(finals) for finals in out]
+
+
 def stage_line(stage: Stage) -> str:
     return f"Stage {stage.name}: {stage.description}"
 
@@ -283,6 +315,7 @@ class LDAgent:
                     result=result,
                     probabilities=sel.probabilities,
                     outcomes=sel.outcomes,
+                    label=sel.label,
                     error=error,
                     forced=i not in requests,
                     previews=shown[i],
@@ -314,7 +347,15 @@ class LDAgent:
         """The unit's final result this step for each of ``results`` at ``stage`` if every later
         stage ran its default. Candidates that all lead to the same one cannot change what the
         unit does now (two goals reached by the same first move, two totals that both say hit), so
-        the selector, the costly model, is not asked: the stage is decided again next step anyway."""
+        the selector, the costly model, is not asked: the stage is decided again next step anyway.
+
+        With ``Task.lookahead == "all"`` each result's finals under every function of the later
+        stages instead (``run_later_every_many``): a later non-default function that would tell two
+        candidates apart keeps them apart, at the cost of running every later function."""
+        if self.task.lookahead == "all":
+            return run_later_every_many(
+                self.task, self.base, work.state, stage, unit, results, work.plan, work.memory.results
+            )
         final = self.task.stages[-1].result
         return [
             r[final]

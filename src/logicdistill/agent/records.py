@@ -17,6 +17,7 @@ class StageRecord:
     result: Any
     probabilities: dict[str, float] | None = None  # a model selector's distribution over candidates
     outcomes: dict[str, float] | None = None  # a demonstrator's simulated value per candidate
+    label: dict[str, Any] | None = None  # a teacher LLM's exchanges for this choice (``Selection.label``)
     error: str | None = None  # the function raised or returned something invalid
     forced: bool = False  # every candidate led to the same action this step, so no selector was asked
     previews: dict[str, str] = field(default_factory=dict)  # candidate -> what it would return

@@ -41,6 +41,8 @@ class Selection:
     choice: str
     probabilities: dict[str, float] | None = None  # a model's distribution over the candidates
     outcomes: dict[str, float] | None = None  # a demonstrator's simulated value per candidate
+    label: dict[str, Any] | None = None  # a teacher LLM's record of this choice: its exchanges (store key,
+    # tokens) and whether its replies were unusable and the default stands (``agent.llm_teacher``)
 
 
 class Selector(Protocol):

@@ -20,6 +20,20 @@ from logicdistill.student.scoring import RememberingScorer
 from logicdistill.tasks.api import Task
 
 
+def selection_fields(task: Task, req: SelectionRequest) -> tuple[str, str, str, list[tuple[str, str]], list[str]]:
+    """What a selection prompt shows of a request (``student.prompts.selection_prompt``'s fields
+    after the tokenizer): the candidates in the order given (the loop passes the base's) with their
+    manuals, and their previews by number. The student and a teacher LLM (``agent.llm_teacher``)
+    both read it."""
+    return (
+        task.instruction,
+        stage_line(req.stage),
+        req.state_text,
+        [(c.name, c.manual.text()) for c in req.candidates],
+        [req.previews[c.name] for c in req.candidates],
+    )
+
+
 class StudentSelector:
     """Scores every candidate's name under the student; all of a stage's requests in one batch."""
 
@@ -28,15 +42,7 @@ class StudentSelector:
         self.score = RememberingScorer(student)
 
     def prompt(self, req: SelectionRequest) -> str:
-        """Candidates in the order given (the loop passes the base's), previews by number."""
-        return selection_prompt(
-            self.student.tokenizer,
-            self.task.instruction,
-            stage_line(req.stage),
-            req.state_text,
-            [(c.name, c.manual.text()) for c in req.candidates],
-            [req.previews[c.name] for c in req.candidates],
-        )
+        return selection_prompt(self.student.tokenizer, *selection_fields(self.task, req))
 
     def select_batch(self, requests: list[SelectionRequest]) -> list[Selection]:
         names = [[c.name for c in r.candidates] for r in requests]

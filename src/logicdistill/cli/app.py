@@ -22,14 +22,15 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Column, Table
 from rich.text import Text
 
-from logicdistill.agent.factory import AGENTS, AgentOptions
+from logicdistill.agent.factory import AGENTS, LLM, AgentOptions
+from logicdistill.agent.llm_teacher import LabelUsage, LLMTeacherConfig, teacher_config
 from logicdistill.cli.tasks_cmd import tasks_app
 from logicdistill.demo import comparison, run_demo
-from logicdistill.distill.data import generate_data
+from logicdistill.distill.data import generate_data, read_data
 from logicdistill.distill.train import TrainConfig, processes
 from logicdistill.distill.train import train as train_run
 from logicdistill.emergency import Trial, run_emergency
-from logicdistill.errors import LogicDistillError, UserInputError
+from logicdistill.errors import EndpointError, LogicDistillError, UserInputError
 from logicdistill.evaluation.run import evaluate, write_json, write_trace
 from logicdistill.evaluation.run import play as play_episode
 from logicdistill.functions import diff_bases, load_base, save_base
@@ -82,7 +83,8 @@ Variants = Annotated[
     typer.Option(
         "--variant",
         help="Variant to play (a map, a level: the task's own names, or any the task accepts); repeat the "
-        "option. Default: every variant of the task.",
+        "option. Default: eval plays the task's eval variants (its held-out ones where it has any; `logicdistill "
+        "tasks show TASK`), emergency every variant.",
     ),
 ]
 Agent = Annotated[str, typer.Option(help=f"Agent: {', '.join(AGENTS)}, or one of the task's baselines.")]
@@ -101,12 +103,57 @@ Teacher = Annotated[
     Optional[str],
     typer.Option(
         "--demonstrator",
-        help="The offline teacher for the teacher agent and for data: one of the task's "
-        "demonstrators (default: its first; `logicdistill tasks show TASK` lists them).",
+        help="The teacher for the teacher agent and for data: one of the task's offline "
+        "demonstrators (default: its first; `logicdistill tasks show TASK` lists them), or llm: a "
+        "teacher LLM (--teacher) answers every decision, for any task.",
+    ),
+]
+# a teacher LLM that labels decisions (--demonstrator llm), shared by `data`, `play` and `eval`
+LabelModel = Annotated[
+    Optional[str],
+    typer.Option(
+        "--teacher", help="With --demonstrator llm: the teacher LLM's model id (part of every stored request)."
+    ),
+]
+LabelStore = Annotated[
+    Optional[Path],
+    typer.Option(
+        "--store",
+        help="With --demonstrator llm: where its exchanges are stored, keyed by request content (the store "
+        "`base build` uses; default: next to --out for data, runs/teacher-store otherwise).",
+    ),
+]
+Concurrency = Annotated[
+    Optional[int],
+    typer.Option(
+        min=1,
+        max=256,
+        help="With --demonstrator llm: requests in flight at once (data plays as many episodes in lock step); "
+        "default 4.",
+    ),
+]
+PricePerMtok = Annotated[
+    Optional[float],
+    typer.Option(help="With --demonstrator llm: USD per million tokens, for the cost shown and recorded."),
+]
+TeacherSchema = Annotated[
+    bool,
+    typer.Option(
+        "--teacher-schema/--no-teacher-schema",
+        help="With --demonstrator llm: ask for a JSON-schema answer (response_format); turn off for servers "
+        "that refuse it (replies are then read as a bare name).",
     ),
 ]
 StudentDtype = Annotated[
     str, typer.Option(help="Student weights: auto (bf16 where the hardware has it), float32, bfloat16.")
+]
+Horizon = Annotated[
+    Optional[int],
+    typer.Option(
+        min=1,
+        help="The offline teacher's look-ahead in steps (its demonstrator's horizon); default: the task's "
+        "(`logicdistill tasks show TASK`).",
+    ),
 ]
 Parallel = Annotated[int, typer.Option(help="Episodes played in lock step, their decisions batched.")]
 # the teacher LLM's endpoint, shared by `base build` and `emergency`
@@ -214,6 +261,43 @@ def _at_least(minimum: int, **counts: int) -> None:
             raise UserInputError(f"--{name.replace('_', '-')} must be at least {minimum}")
 
 
+def _llm_teacher(
+    demonstrator: Optional[str],
+    teacher: Optional[str],
+    base_url: Optional[str],
+    store: Optional[Path],
+    replay: Optional[Path],
+    concurrency: Optional[int],
+    price_per_mtok: Optional[float],
+    schema: bool,
+    default_store: Path,
+    on_usage: Any = None,
+) -> Optional[LLMTeacherConfig]:
+    """The teacher LLM of ``--demonstrator llm``; its options without it are a one-line error."""
+    if demonstrator != LLM:
+        given = {"--teacher": teacher, "--teacher-base-url": base_url, "--store": store, "--replay": replay}
+        given |= {"--concurrency": concurrency, "--price-per-mtok": price_per_mtok}
+        named = [option for option, value in given.items() if value is not None]
+        if named:
+            raise UserInputError(f"{', '.join(named)}: only with --demonstrator {LLM} (a teacher LLM labels decisions)")
+        return None
+    if not teacher:
+        raise UserInputError(
+            f"--demonstrator {LLM} needs --teacher MODEL (the model id is part of every stored request) and, "
+            "unless it is OpenAI's, --teacher-base-url URL"
+        )
+    if price_per_mtok is not None and not 0 <= price_per_mtok < math.inf:
+        raise UserInputError(f"--price-per-mtok must not be negative, and must be finite; got {price_per_mtok}")
+    _check_outputs(folders={"--store": store})
+    return LLMTeacherConfig(
+        teacher_config(teacher, base_url, None if replay else store or default_store, replay),
+        concurrency=concurrency or 4,
+        structured=schema,
+        price_per_mtok=price_per_mtok,
+        on_usage=on_usage,
+    )
+
+
 def _cell(value: Any, fmt: str) -> str:
     """A figure as table text; "-" where it was not measured."""
     if value is None:
@@ -265,12 +349,22 @@ def play(
     run: Run = None,
     student: StudentModel = None,
     demonstrator: Teacher = None,
+    horizon: Horizon = None,
+    teacher: LabelModel = None,
+    teacher_base_url: TeacherUrl = None,
+    store: LabelStore = None,
+    replay: Replay = None,
+    concurrency: Concurrency = None,
+    price_per_mtok: PricePerMtok = None,
+    teacher_schema: TeacherSchema = True,
 ) -> None:
     """Play one episode and show it."""
     _check_outputs({"--render": render, "--trace": trace})
     chosen = _task(task, set_)
     variant = variant or chosen.variants[0]
-    options = _options(chosen, base, retriever, top_k, seed, run, student, demonstrator)
+    options = replace(_options(chosen, base, retriever, top_k, seed, run, student, demonstrator), horizon=horizon)
+    llm = (demonstrator, teacher, teacher_base_url, store, replay, concurrency, price_per_mtok, teacher_schema)
+    options = replace(options, llm=_llm_teacher(*llm, default_store=Path("runs") / "teacher-store"))
     with console.status(f"playing {escape(variant)} with {escape(agent)}"):
         result = play_episode(agent, chosen, variant, seed, options)
     if show:
@@ -323,19 +417,36 @@ def eval_(
     parallel: Parallel = 8,
     dtype: StudentDtype = _AGENT["dtype"].default,
     demonstrator: Teacher = None,
+    horizon: Horizon = None,
+    teacher: LabelModel = None,
+    teacher_base_url: TeacherUrl = None,
+    store: LabelStore = None,
+    replay: Replay = None,
+    concurrency: Concurrency = None,
+    price_per_mtok: PricePerMtok = None,
+    teacher_schema: TeacherSchema = True,
 ) -> None:
     """Evaluate an agent over many seeded episodes, with the task's own figures of its policy."""
     _check_outputs({"--json": json}, {"--figures": figures})
     _at_least(1, episodes=episodes, parallel=parallel)
     chosen = _task(task, set_)
-    options = replace(_options(chosen, base, retriever, top_k, seed, run, student, demonstrator), dtype=dtype)
+    options = _options(chosen, base, retriever, top_k, seed, run, student, demonstrator)
+    options = replace(options, dtype=dtype, horizon=horizon)
+    llm = (demonstrator, teacher, teacher_base_url, store, replay, concurrency, price_per_mtok, teacher_schema)
     with _progress() as progress:
         bar = progress.add_task(f"eval {escape(agent)}", total=episodes, rate="")
         wins: list[bool] = []
+        usage = [""]  # the teacher LLM's, where one answers
 
         def advance(result) -> None:
             wins.append(result.success)
-            progress.update(bar, advance=1, rate=f"success {sum(wins)}/{len(wins)}")
+            progress.update(bar, advance=1, rate=f"success {sum(wins)}/{len(wins)}{usage[0]}")
+
+        def used(counts: LabelUsage) -> None:
+            usage[0] = f", {counts.text()}"
+
+        default_store = Path("runs") / "teacher-store"
+        options = replace(options, llm=_llm_teacher(*llm, default_store=default_store, on_usage=used))
 
         summary = evaluate(
             agent,
@@ -402,6 +513,14 @@ def data(
         ),
     ] = _AGENT["min_gain"].default,
     demonstrator: Teacher = None,
+    horizon: Horizon = None,
+    teacher: LabelModel = None,
+    teacher_base_url: TeacherUrl = None,
+    store: LabelStore = None,
+    replay: Replay = None,
+    concurrency: Concurrency = None,
+    price_per_mtok: PricePerMtok = None,
+    teacher_schema: TeacherSchema = True,
 ) -> None:
     """Record the teacher's stage decisions as distillation data (resumable)."""
     chosen = _task(task, set_)
@@ -410,16 +529,52 @@ def data(
     _check_outputs({"--out": out})
     if min_gain is not None and not 0 <= min_gain < math.inf:
         raise UserInputError(f"--min-gain must not be negative, and must be finite; got {min_gain}")
-    options = replace(_options(chosen, base, retriever, top_k, seed, demonstrator=demonstrator), min_gain=min_gain)
+    options = _options(chosen, base, retriever, top_k, seed, demonstrator=demonstrator)
+    options = replace(options, min_gain=min_gain, horizon=horizon)
+    llm = (demonstrator, teacher, teacher_base_url, store, replay, concurrency, price_per_mtok, teacher_schema)
     with _progress() as progress:
         bar = progress.add_task("teacher episodes", total=episodes, rate="")
+        shown = {"episode": "", "usage": ""}
 
         def advance(row) -> None:
-            progress.update(bar, completed=row.episode + 1, rate=f"{escape(row.variant)} ({row.split})")
+            shown["episode"] = f"{escape(row.variant)} ({row.split})"
+            progress.update(bar, completed=row.episode + 1, rate=", ".join(filter(None, shown.values())))
 
+        def used(counts: LabelUsage) -> None:
+            shown["usage"] = counts.text()
+            progress.update(bar, rate=", ".join(filter(None, shown.values())))
+
+        default_store = out.with_name(f"{out.stem}.teacher-store")
+        options = replace(options, llm=_llm_teacher(*llm, default_store=default_store, on_usage=used))
         generate_data(out, episodes, chosen, seed=seed, options=options, on_episode=advance)
+        usage = _checked_labels(out) if options.llm else None
     held = f"held out: {', '.join(chosen.held_out)}" if chosen.held_out else "every fifth episode is the test split"
     term.print(f"data: {out} ({episodes} episodes of {chosen.name}; {held})", highlight=False)
+    if usage:
+        cost = "" if usage.cost is None else f" (${usage.cost:.4f} at ${usage.price_per_mtok:g} per million)"
+        term.print(
+            f"labels: {usage.model} answered {usage.decisions} decisions in {usage.exchanges} exchanges, "
+            f"{usage.prompt_tokens} prompt + {usage.completion_tokens} completion tokens{cost}; "
+            f"{usage.retried} retried, {usage.defaulted} defaulted to the stage's default; exchanges in "
+            f"{replay or store or default_store}",
+            highlight=False,
+            markup=False,
+        )
+
+
+def _checked_labels(out: Path) -> LabelUsage:
+    """What labelling ``out`` took; a teacher that gave no usable answer at all is an error (the
+    file stays, complete and resumable, but its labels are only the stages' defaults)."""
+    header, rows, _ = read_data(out)
+    usage = header.labels
+    if usage.decisions and usage.defaulted == usage.decisions:
+        reason = next(r.label.unusable[-1] for r in rows if r.label and r.label.defaulted)
+        raise EndpointError(
+            f"the teacher {usage.model} gave no usable answer in any of its {usage.decisions} decisions "
+            f"(for instance: {reason}); {out} holds only the stages' defaults. Try a stronger model, "
+            "or a server that honours the JSON schema"
+        )
+    return usage
 
 
 _TRAIN = {f.name: f for f in fields(TrainConfig)}
@@ -744,6 +899,7 @@ def emergency(
     top_k: TopK = _AGENT["top_k"].default,
     dtype: StudentDtype = _AGENT["dtype"].default,
     demonstrator: Teacher = None,
+    horizon: Horizon = None,
     json: Annotated[Optional[Path], typer.Option("--json", help="Write the report as JSON.")] = None,
 ) -> None:
     """Switch a new rule on, measure the agent with the stale base, add verified new functions as a
@@ -761,7 +917,8 @@ def emergency(
     _check_outputs({"--json": json}, {"--base-out": base_out, "--store": store})
     _check_runs(run, kd_run)
     client = _teacher_client(teacher, teacher_base_url, store or base_out / "teacher-store", replay)
-    options = replace(_options(chosen, base, retriever, top_k, seed, run, demonstrator=demonstrator), dtype=dtype)
+    options = _options(chosen, base, retriever, top_k, seed, run, demonstrator=demonstrator)
+    options = replace(options, dtype=dtype, horizon=horizon)
     trial = Trial(episodes=episodes, seed=seed, variants=tuple(variant or ()), parallel=parallel)
     with console.status(f"{escape(scenario)}: starting") as status:
         report = run_emergency(

@@ -71,7 +71,8 @@ def describe_task(task: Task) -> list[str]:
         f"actions: {', '.join(task.actions)}",
         f"variants: {', '.join(task.variants)}",
         f"held out: {', '.join(task.held_out) or 'none (every fifth episode is test)'}",
-        f"demonstrators: {', '.join(task.demonstrators) or 'none'}",
+        f"eval plays: {', '.join(task.eval_variants)}",
+        f"demonstrators: {', '.join(task.demonstrators) or 'none'} (horizon {task.horizon})",
         "settings (defaults):",
     ]
     lines += [f"  {line}" for line in describe_settings(type(task))] or ["  none"]

@@ -21,10 +21,11 @@ from pathlib import Path
 from typing import Any, BinaryIO, Literal
 
 import numpy as np
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, SerializerFunctionWrapHandler, ValidationError, model_serializer
 
-from logicdistill.agent.episodes import EpisodeResult, run_episode
-from logicdistill.agent.factory import AgentOptions, build_agent
+from logicdistill.agent.episodes import EpisodeResult, run_episode, run_episodes
+from logicdistill.agent.factory import LLM, AgentOptions, build_agent
+from logicdistill.agent.llm_teacher import DecisionLabel, LabelUsage
 from logicdistill.agent.loop import stage_line
 from logicdistill.errors import UserInputError
 from logicdistill.plugins import reference_of
@@ -53,6 +54,12 @@ class DataHeader(BaseModel):
     held_out: list[str]  # variants whose episodes form the test split only
     base_fingerprint: str
     manuals: dict[str, str]  # function name -> manual text
+    labels: LabelUsage | None = None  # a teacher LLM's labelling (``--demonstrator llm``): its model, and
+    # what the whole file's labels took (written when a run completes); absent from other files
+
+    @model_serializer(mode="wrap")
+    def _omit_absent_labels(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        return _without_none(handler(self), "labels")
 
 
 class DecisionRow(BaseModel):
@@ -71,6 +78,18 @@ class DecisionRow(BaseModel):
     choice: str  # the teacher's
     forced: bool  # all candidates agreed; no selection was needed
     action: str  # this unit's final result at this step, as the KD student names it
+    label: DecisionLabel | None = None  # a teacher LLM's exchanges for ``choice`` and whether they were
+    # usable (``--demonstrator llm``); absent otherwise, so offline data is what it always was
+
+    @model_serializer(mode="wrap")
+    def _omit_absent_label(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        return _without_none(handler(self), "label")
+
+
+def _without_none(data: dict[str, Any], field: str) -> dict[str, Any]:
+    if data.get(field, 0) is None:
+        del data[field]
+    return data
 
 
 class EpisodeRow(BaseModel):
@@ -113,6 +132,7 @@ def decision_rows(
                     choice=r.choice,
                     forced=r.forced,
                     action=final[r.unit],
+                    label=r.label,
                 )
             )
     return rows
@@ -218,24 +238,41 @@ def _write_lines(path: Path, items: list[BaseModel], mode: str) -> None:
         os.fsync(fh.fileno())
 
 
+def _identity(header: DataHeader) -> dict[str, Any]:
+    """What a resumed file must share with the run that continues it: everything but the manuals
+    and a teacher LLM's counts (its model and answer format are part of it)."""
+    out = header.model_dump(exclude={"manuals", "labels"})
+    if header.labels is not None:
+        out["labels"] = header.labels.model_dump(include={"model", "structured"})
+    return out
+
+
+def _rewrite(path: Path, header: DataHeader, decisions: list[DecisionRow], episodes: list[EpisodeRow]) -> None:
+    """The file as ``header`` and each episode's rows then its marker, replaced atomically."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    rows: list[BaseModel] = [header]
+    by_episode: dict[int, list[DecisionRow]] = {}
+    for d in decisions:
+        by_episode.setdefault(d.episode, []).append(d)
+    for e in episodes:
+        rows += [*by_episode.get(e.episode, []), e]
+    _write_lines(tmp, rows, "w")
+    os.replace(tmp, path)
+
+
 def _resume_point(path: Path, header: DataHeader) -> int:
     """Episodes already complete in ``path``; rewrites the file without any partial episode."""
     old, decisions, episodes = read_data(path)
-    settings = header.model_dump(exclude={"manuals"})
-    if old.model_dump(exclude={"manuals"}) != settings:
-        changed = [k for k in settings if old.model_dump().get(k) != settings[k]]
+    settings, before = _identity(header), _identity(old)
+    if before != settings:
+        changed = [k for k in settings if before.get(k) != settings[k]]
         raise UserInputError(
             f"{path} was made with other settings ({', '.join(changed)}); use another --out or delete it"
         )
     done = {e.episode for e in episodes}
     if done != set(range(len(done))):
         raise UserInputError(f"{path} has gaps in its episodes; delete it and generate again")
-    tmp = path.with_name(f".{path.name}.tmp")
-    rows: list[BaseModel] = [old]
-    for e in episodes:
-        rows += [d for d in decisions if d.episode == e.episode] + [e]
-    _write_lines(tmp, rows, "w")
-    os.replace(tmp, path)
+    _rewrite(path, old, decisions, episodes)
     return len(done)
 
 
@@ -248,9 +285,17 @@ def generate_data(
     on_episode: Callable[[EpisodeRow], None] | None = None,
 ) -> Path:
     """Play ``episodes`` teacher episodes of ``task`` (resuming a partial file) and append their
-    decisions. Episode i plays the task's variant i mod n; the held-out variants form the test split."""
+    decisions. Episode i plays the task's variant i mod n; the held-out variants form the test split.
+
+    With a teacher LLM (``options.demonstrator`` is ``LLM``) one agent serves every variant (it
+    reads no environment), ``options.llm.concurrency`` episodes play in lock step so that its
+    requests run concurrently (``agent.llm_teacher``), episodes are written in order as they
+    complete, and when all are done the header gets the counts of the whole file's labels."""
     out, options = Path(out), options or AgentOptions()
     base = options.base or task.bundled_base()
+    llm = options.llm if options.demonstrator == LLM else None
+    if options.demonstrator == LLM and llm is None:
+        raise UserInputError(f"the {LLM} teacher needs a model: pass --teacher MODEL and --teacher-base-url URL")
     header = DataHeader(
         task=task.name,
         task_class=reference_of(type(task)),
@@ -269,23 +314,20 @@ def generate_data(
         held_out=list(task.held_out),
         base_fingerprint=base.fingerprint,
         manuals={f.name: f.manual.text() for f in base.functions},
+        labels=llm.usage() if llm else None,
     )
     out.parent.mkdir(parents=True, exist_ok=True)
     start = _resume_point(out, header) if out.exists() else 0
     if start == 0:
         _write_lines(out, [header], "w")
-    agents: dict[str, Any] = {}
-    for episode in range(start, episodes):
-        variant = task.variants[episode % len(task.variants)]
-        env = task.make_env(variant)
-        if variant not in agents:
-            agents[variant] = build_agent("teacher", task, env, replace(options, base=base, seed=seed))
-        result = run_episode(task, env, agents[variant], seed + episode, keep=True, variant=variant)
-        split = split_of(variant, episode, list(task.held_out))
-        rows = decision_rows(result, variant, episode, split, np.random.default_rng([seed, episode]))
+    options = replace(options, base=base, seed=seed)
+
+    def record(episode: int, result: EpisodeResult) -> None:
+        split = split_of(result.variant, episode, list(task.held_out))
+        rows = decision_rows(result, result.variant, episode, split, np.random.default_rng([seed, episode]))
         marker = EpisodeRow(
             episode=episode,
-            variant=variant,
+            variant=result.variant,
             seed=seed + episode,
             split=split,
             success=result.success,
@@ -294,4 +336,52 @@ def generate_data(
         _write_lines(out, [*rows, marker], "a")
         if on_episode:
             on_episode(marker)
+
+    if llm is None:
+        agents: dict[str, Any] = {}  # per variant: an offline teacher may simulate in its environment
+        for episode in range(start, episodes):
+            variant = task.variants[episode % len(task.variants)]
+            env = task.make_env(variant)
+            if variant not in agents:
+                agents[variant] = build_agent("teacher", task, env, options)
+            record(episode, run_episode(task, env, agents[variant], seed + episode, keep=True, variant=variant))
+        return out
+    if start < episodes:
+        _play_in_lock_step(task, options, seed, start, episodes, llm.concurrency, record)
+    _, decisions, done = read_data(out)
+    labels = [d.label for d in decisions if d.label is not None]
+    _rewrite(out, header.model_copy(update={"labels": llm.usage(labels)}), decisions, done)
     return out
+
+
+def _play_in_lock_step(
+    task: Task,
+    options: AgentOptions,
+    seed: int,
+    start: int,
+    episodes: int,
+    parallel: int,
+    record: Callable[[int, EpisodeResult], None],
+) -> None:
+    """Episodes ``start`` to ``episodes - 1`` with one agent, ``parallel`` at a time in lock step;
+    each is recorded once every episode before it is, so a file cut short holds whole episodes
+    in order."""
+    variant_of = {e: task.variants[e % len(task.variants)] for e in range(start, episodes)}
+    agent = build_agent("teacher", task, task.make_env(variant_of[start]), options)
+    ended: dict[int, EpisodeResult] = {}
+    following = start
+
+    def finished(result: EpisodeResult) -> None:
+        nonlocal following
+        ended[result.seed - seed] = result
+        while following in ended:
+            done = ended.pop(following)
+            record(following, done)
+            done.trace.clear()  # written: the results run_episodes holds to the end need not keep them
+            done.states.clear()
+            following += 1
+
+    def env_for(i: int) -> tuple[Any, str]:
+        return task.make_env(variant_of[start + i]), variant_of[start + i]
+
+    run_episodes(task, env_for, agent, [seed + e for e in range(start, episodes)], parallel, finished, keep=True)

@@ -104,7 +104,8 @@ def run_emergency(
 
 
 def measure_agent(agent: str, task: Task, options: AgentOptions, trial: Trial) -> dict[str, Any]:
-    """One phase: ``trial.episodes`` episodes over the trial's variants, in lock step for the
+    """One phase: ``trial.episodes`` episodes over the trial's variants (default: every variant of
+    the task, not only ``eval``'s held-out ones: the rule is new everywhere), in lock step for the
     students only (batching helps a model, while a teacher's look-ahead caches work per episode),
     summarised without the per-episode lists."""
     summary = evaluate(
@@ -113,7 +114,7 @@ def measure_agent(agent: str, task: Task, options: AgentOptions, trial: Trial) -
         trial.episodes,
         trial.seed,
         options,
-        variants=trial.variants or None,
+        variants=trial.variants or task.variants,
         accuracy_examples=0,
         parallel=trial.parallel if agent in STUDENT_AGENTS else 1,
     )

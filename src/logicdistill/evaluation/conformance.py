@@ -31,7 +31,7 @@ from logicdistill.functions.check import check_function_base
 from logicdistill.functions.execution import compile_source
 from logicdistill.functions.verification.samples import Sample, SampleSet
 from logicdistill.plugins import is_reference
-from logicdistill.tasks.api import Emergency, Metric, Recipe, Task
+from logicdistill.tasks.api import LOOKAHEADS, Emergency, Metric, Recipe, Task
 from logicdistill.tasks.registry import make_task, parse_settings
 
 DEFAULT_STEPS = 6  # environment steps per played episode: enough to leave the start, cheap for any task
@@ -141,6 +141,7 @@ class _Checker:
             self.run(f"playing variant {variant!r} with the fallbacks", self.check_env, task, variant)
             if len(self.problems) == before:  # a variant that cannot be played cannot be compared either
                 self.run(f"determinism of variant {variant!r}", check_determinism, task, variant, self.steps)
+                self.run(f"fork() in variant {variant!r}", check_fork, task, variant, self.steps)
         self.run("verification_samples()", check_samples, task, self.samples)
         cases = _spread(self.cases, self.samples) + _sample_cases(task, self.samples)
         self.run("state_text()", check_state_text, task, cases)
@@ -256,6 +257,9 @@ def check_variants(task: Task) -> Iterator[str]:
         yield f"held_out names {', '.join(map(repr, outside))}, not among the variants; hold out variants only"
     elif held_out and isinstance(variants, tuple) and set(variants) <= set(held_out):
         yield "held_out holds out every variant, leaving none for training data; keep at least one"
+    yield from _names_problems(
+        "eval_variants", getattr(task, "eval_variants", None), required=True, why="`eval` plays them by default"
+    )
 
 
 def check_settings(task: Task) -> Iterator[str]:
@@ -294,6 +298,11 @@ def check_extras(task: Task) -> Iterator[str]:
     min_gain = getattr(task, "min_gain", None)
     if isinstance(min_gain, bool) or not isinstance(min_gain, numbers.Real) or min_gain < 0:
         yield f"min_gain {min_gain!r}: set a number >= 0 (the teacher's gain in its demonstrator's score units)"
+    horizon = getattr(task, "horizon", None)
+    if isinstance(horizon, bool) or not isinstance(horizon, int) or horizon < 1:
+        yield f"horizon {horizon!r}: set an int >= 1 (the demonstrator's look-ahead in steps)"
+    if getattr(task, "lookahead", None) not in LOOKAHEADS:
+        yield f"lookahead {getattr(task, 'lookahead', None)!r}: set one of {', '.join(map(repr, LOOKAHEADS))}"
     if not isinstance(getattr(task, "recipe", None), Recipe):
         yield "recipe: set a tasks.Recipe (or leave the default)"
     emergencies = getattr(task, "emergencies", None)
@@ -433,6 +442,43 @@ def check_determinism(task: Task, variant: str, steps: int) -> Iterator[str]:
                 f"{_short(seen[0])} vs {_short(seen[1])}); {SEED_ADVICE}"
             )
             return
+
+
+def check_fork(task: Task, variant: str, steps: int) -> Iterator[str]:
+    """Where the task can fork (``fork`` gives an environment), a fork steps like the environment
+    and playing on it leaves the episode alone: the episode, with a fork made and played a few
+    steps at every state, is the one played without."""
+    if task.fork(task.make_env(variant).reset(seed=SEED)[0]) is None:
+        return
+    alone = _play(task, task.make_env(variant), SEED, steps).trace
+    env = task.make_env(variant)
+    state, _ = env.reset(seed=SEED)
+    trace: list[str] = []
+    for _ in range(steps):
+        plan = fallback_plan(task, state)
+        action = task.to_action(state, plan)
+        trace += [*_texts(task, state, plan), f"action {action!r}"]
+        fork = task.fork(state)
+        if not callable(getattr(fork, "step", None)):
+            yield f"fork(state) must return an environment with step(action) (or None), got {_short(fork)}"
+            return
+        out = fork.step(action)
+        for _ in range(2):
+            if found := _step_shape_problems(out):
+                yield f"variant {variant!r}: fork(state): {found[0]}"
+                return
+            if out[2] or out[3]:
+                break
+            out = fork.step(task.to_action(out[0], fallback_plan(task, out[0])))
+        state, _, terminated, truncated, _ = env.step(action)
+        if terminated or truncated:
+            break
+    trace += _texts(task, state, {})
+    if trace != alone:
+        yield (
+            f"variant {variant!r}: playing on fork(state) changed the episode the state came from; a fork must "
+            "copy the environment (and whatever the state shares with it)"
+        )
 
 
 # -- states ------------------------------------------------------------------------------------------
@@ -664,11 +710,11 @@ def check_emergency(task: Task, emergency: Emergency) -> Iterator[str]:
 
 
 def check_baseline(task: Task, name: str, variants: tuple[str, ...]) -> Iterator[str]:
-    agent = task.baseline(name, 0)
+    env = task.make_env(variants[0])
+    agent = task.baseline(name, 0, env)
     if not (callable(getattr(agent, "reset", None)) and callable(getattr(agent, "act", None))):
         yield f"baseline({name!r}) must give an agent with reset(seed) and act(state) (agent.factory.Agent)"
         return
-    env = task.make_env(variants[0])
     state, _ = env.reset(seed=SEED)
     agent.reset(SEED)
     action, _ = agent.act(state)

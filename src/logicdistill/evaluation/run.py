@@ -50,12 +50,13 @@ def evaluate(
     parallel: int = 1,
     out: Path | None = None,
 ) -> dict[str, Any]:
-    """``episodes`` episodes spread round-robin over ``variants`` (default: the task's); episode i
+    """``episodes`` episodes spread round-robin over ``variants`` (default: the task's
+    ``eval_variants``, its held-out variants where it has any); episode i
     uses seed ``seed + i``. ``parallel`` episodes advance together so a student scores their
     decisions in shared batches. Then the task's figures of the whole policy
     (``Task.policy_metrics``, drawn under ``out``) and, for selectors, agreement with the
     teacher on held-out data."""
-    variants = list(variants or task.variants)
+    variants = list(variants or task.eval_variants)
     agent = build_agent(agent_name, task, task.make_env(variants[0]), replace(options, seed=seed))
     held = accuracy_data(agent_name, options, data, accuracy_examples)
 

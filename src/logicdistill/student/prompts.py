@@ -54,9 +54,34 @@ def selection_prompt(
     (the base's) lets decisions with the same candidates share one head.
     ``previews`` (what each candidate would return now) follow the state, by number.
     """
+    state, fields = _selection_fields(instruction, stage_line, state_text, candidates, previews)
+    return _split_prompt(tokenizer, "select", state, fields)
+
+
+def selection_messages(
+    instruction: str,
+    stage_line: str,
+    state_text: str,
+    candidates: list[tuple[str, str]],
+    previews: list[str] | None = None,
+) -> list[dict[str, str]]:
+    """The same selection prompt as chat messages (system, user), before any chat template: what a
+    teacher LLM behind a chat endpoint reads (``agent.llm_teacher``), word for word the student's."""
+    state, fields = _selection_fields(instruction, stage_line, state_text, candidates, previews)
+    return _messages("select", state, fields)
+
+
+def _selection_fields(
+    instruction: str,
+    stage_line: str,
+    state_text: str,
+    candidates: list[tuple[str, str]],
+    previews: list[str] | None,
+) -> tuple[str, dict[str, str]]:
+    """The state (with the previews line) and the other fields of the ``select`` template."""
     listing = "\n".join(f"{i}. {name}: {manual}" for i, (name, manual) in enumerate(candidates, start=1))
     state = state_text + (f"\nNow: {preview_line(previews)}" if previews else "")
-    return _split_prompt(tokenizer, "select", state, instruction=instruction, stage_line=stage_line, candidates=listing)
+    return state, {"instruction": instruction, "stage_line": stage_line, "candidates": listing}
 
 
 def preview_line(previews: list[str]) -> str:
@@ -66,14 +91,19 @@ def preview_line(previews: list[str]) -> str:
 
 def action_prompt(tokenizer, instruction: str, state_text: str, actions: list[str]) -> Prompt:
     """The KD / zero-shot prompt: the same instruction and state, answered with an action."""
-    return _split_prompt(tokenizer, "act", state_text, instruction=instruction, actions=", ".join(actions))
+    return _split_prompt(tokenizer, "act", state_text, {"instruction": instruction, "actions": ", ".join(actions)})
 
 
-def _split_prompt(tokenizer, template: str, state_text: str, **fields: str) -> Prompt:
-    """Render ``template`` with the state last and cut it just before the state."""
+def _messages(template: str, state_text: str, fields: dict[str, str]) -> list[dict[str, str]]:
+    """``template``'s system and user messages with ``state_text`` and ``fields`` filled in."""
     parts = _template(template)
-    user = parts["user"].format(state_text=_SENTINEL, **fields)
-    messages = [{"role": "system", "content": parts["system"]}, {"role": "user", "content": user}]
+    user = parts["user"].format(state_text=state_text, **fields)
+    return [{"role": "system", "content": parts["system"]}, {"role": "user", "content": user}]
+
+
+def _split_prompt(tokenizer, template: str, state_text: str, fields: dict[str, str]) -> Prompt:
+    """Render ``template`` with the state last and cut it just before the state."""
+    messages = _messages(template, _SENTINEL, fields)
     text = tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
     head, rest = text.split(_SENTINEL, 1)
     return Prompt(head, state_text + rest)

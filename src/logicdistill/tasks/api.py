@@ -60,6 +60,7 @@ class Metric:
 
 
 SUCCESS_RATE = Metric("success_rate", True, "success", "{:.0%}")  # every task's: share of episodes won
+LOOKAHEADS = ("defaults", "all")  # values of ``Task.lookahead``
 
 
 @dataclass(frozen=True)
@@ -108,12 +109,19 @@ class Task(ABC):
     demonstrators: tuple[str, ...] = ()  # kinds of ``demonstrator``; the first is the default
     min_gain: float = 1.0  # how much better, in the demonstrator's score units, a function must be
     # for the teacher to leave a stage's default
+    horizon: int = 8  # the demonstrator's look-ahead in steps where the user gives none (``--horizon``)
     recipe: Recipe = Recipe()
+
+    # -- the agent loop -----------------------------------------------------------------------------
+    lookahead: str = "defaults"  # how the loop tells that a stage's candidates act alike (then it
+    # offers one of them, or asks nobody if all do): "defaults" compares their final results with
+    # every later stage at its default; "all" under every function of the later stages (slower; for
+    # tasks where a later non-default function tells apart candidates the defaults do not)
 
     # -- where episodes are played and how they are judged (variants and held_out may be
     # properties where they follow the settings) ------------------------------------------------
     variants: tuple[str, ...] = ("default",)  # environments an episode can be played in (maps,
-    # levels); ``eval`` spreads episodes over all of them, ``data`` round-robin
+    # levels); ``data`` goes round-robin over all of them, ``eval`` over ``eval_variants``
     held_out: tuple[str, ...] = ()  # variants ``data`` keeps for the test split only; with none,
     # every fifth episode is test
     metrics: tuple[Metric, ...] = (SUCCESS_RATE,)  # what ``eval`` reports; the first is the headline:
@@ -144,9 +152,30 @@ class Task(ABC):
     def success(self, state: Any) -> bool:
         """Whether an episode that ended in ``state`` succeeded."""
 
+    @property
+    def eval_variants(self) -> tuple[str, ...]:
+        """Where ``eval`` plays when no ``--variant`` is given: the held-out variants if there are
+        any (no student trained there), else every variant."""
+        return self.held_out or self.variants
+
+    def fork(self, state: Any) -> Env | None:
+        """A new environment positioned at ``state`` (one this task's environment dealt), for
+        look-ahead: ``step`` plays on from there (no ``reset``) and nothing done on the fork reaches
+        the episode ``state`` came from; a stochastic environment's fork draws its own random
+        numbers. Demonstrators and baselines that simulate the real episode use it; a state that
+        hides part of the world from functions (a level's unseen cells) carries what a fork needs,
+        outside the snapshot. None (the default): the task cannot fork."""
+        return None
+
     def episode_figures(self, state: Any) -> dict[str, float]:
         """Extra per-episode figures of a final state (pursuit: captures); ``eval`` averages each
         as ``mean_NAME``."""
+        return {}
+
+    def summary_figures(self, episodes: list[dict[str, Any]]) -> dict[str, Any]:
+        """Figures of the played episodes together, added to ``eval``'s summary (BabyAI: success
+        by task kind). ``episodes`` are the summary's ``per_episode`` entries: variant, seed,
+        success, steps, return and the task's ``episode_figures``."""
         return {}
 
     def policy_metrics(
@@ -167,8 +196,11 @@ class Task(ABC):
         """An episode's states drawn into ``path`` (``play --render``), if the task can draw."""
         raise UserInputError(f"{self.name} cannot draw replays")
 
-    def baseline(self, name: str, seed: int) -> Any:
-        """A non-LD agent of ``baselines`` (``agent.factory.Agent``: ``reset``, ``act``)."""
+    def baseline(self, name: str, seed: int, env: Env) -> Any:
+        """A non-LD agent of ``baselines`` (``agent.factory.Agent``: ``reset``, ``act``). ``env`` is
+        the environment the agent is built with, as ``demonstrator`` receives it (``play``: the
+        episode's; ``eval`` plays each episode in a fresh one of its variant, so an agent that
+        plans on the episode's own environment forks it from the state: ``fork``)."""
         raise NotImplementedError(f"{self.name} has no baseline {name!r}")
 
     # -- the function base ----------------------------------------------------------------------
@@ -234,8 +266,10 @@ class Task(ABC):
     @abstractmethod
     def demonstrator(self, base: FunctionBase, env: Env, horizon: int, kind: str) -> Any:
         """The offline teacher's scorer of candidates (``agent.selectors.Demonstrator``) of one of
-        ``demonstrators``; ``horizon`` bounds any simulated look-ahead. ``agent.demonstrators``
-        has generic ones to build on."""
+        ``demonstrators``; ``horizon`` bounds any simulated look-ahead (``--horizon``, else the
+        task's ``horizon``). ``env`` is the environment the agent is built with, not necessarily the
+        episode's: to simulate the episode itself, fork it from the decision's state (``fork``).
+        ``agent.demonstrators`` has generic ones to build on."""
 
 
 def _as_text(value: Any) -> str:

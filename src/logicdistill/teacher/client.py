@@ -8,8 +8,10 @@ endpoint is never contacted: answers come from that store only, and a missing on
 from __future__ import annotations
 
 import os
+import threading
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlparse
 
 from logicdistill.errors import EndpointError, UserInputError
@@ -27,7 +29,8 @@ class TeacherConfig:
     temperature: float = 0.0  # part of the request key, like every parameter
     max_tokens: int = 3000
     timeout: float = 300.0  # seconds per request: large models write slowly
-    max_retries: int = 1  # transport retries of the openai client
+    max_retries: int = 1  # the openai client's retries, with exponential backoff (honouring Retry-After),
+    # of connection errors, timeouts, 408, 409, 429 and 5xx answers
 
 
 def api_key(base_url: str | None) -> str:
@@ -52,22 +55,32 @@ class TeacherClient:
         self.config = config
         self.store = ExchangeStore(config.replay or config.store)
         self._client = None
+        self._lock = threading.Lock()
         self.requests = 0  # answered by the endpoint in this session (not from the store)
 
-    def request(self, messages: list[dict[str, str]]) -> dict:
-        """The request content that keys the store."""
+    def request(self, messages: list[dict[str, str]], **params: Any) -> dict:
+        """The request content that keys the store; ``params`` are further request fields (e.g.
+        ``response_format``), part of the key like every other."""
         c = self.config
-        return {"model": c.model, "messages": messages, "temperature": c.temperature, "max_tokens": c.max_tokens}
+        return {
+            "model": c.model,
+            "messages": messages,
+            "temperature": c.temperature,
+            "max_tokens": c.max_tokens,
+            **params,
+        }
 
-    def chat(self, messages: list[dict[str, str]]) -> Exchange:
-        request = self.request(messages)
+    def chat(self, messages: list[dict[str, str]], **params: Any) -> Exchange:
+        """The stored exchange for this request, else the endpoint's answer, stored. Safe to call
+        from several threads (distinct requests; the store writes each file atomically)."""
+        request = self.request(messages, **params)
         stored = self.store.get(request_key(request))
         if stored is not None:
             return stored
         if self.config.replay is not None:
             raise UserInputError(
                 f"replay: no stored teacher reply for request {request_key(request)} in "
-                f"{self.config.replay}; the build asked something the recorded one did not "
+                f"{self.config.replay}; this run asked something the recorded one did not "
                 "(other options or code?) - run it live to record it"
             )
         return self.store.put(request, self._ask(request))
@@ -76,19 +89,20 @@ class TeacherClient:
         from openai import APIConnectionError, APIStatusError, AuthenticationError, NotFoundError, OpenAI, OpenAIError
 
         where = self.config.base_url or "api.openai.com"
-        if self._client is None:
-            self._client = OpenAI(
-                base_url=self.config.base_url,
-                api_key=api_key(self.config.base_url),
-                timeout=self.config.timeout,
-                max_retries=self.config.max_retries,
-            )
+        with self._lock:  # one client, shared by the threads of a concurrent labeller
+            if self._client is None:
+                self._client = OpenAI(
+                    base_url=self.config.base_url,
+                    api_key=api_key(self.config.base_url),
+                    timeout=self.config.timeout,
+                    max_retries=self.config.max_retries,
+                )
         try:
             response = self._client.chat.completions.create(**request)
         except APIConnectionError as exc:  # also timeouts
             raise EndpointError(
-                f"cannot reach the teacher endpoint {where}: {exc}. Start the server, check "
-                "--teacher-base-url, or build offline with --replay DIR"
+                f"cannot reach the teacher endpoint {where}: {str(exc).rstrip('.')}. Start the server, "
+                "check --teacher-base-url, or run offline with --replay DIR"
             ) from None
         except AuthenticationError:
             raise EndpointError(
@@ -103,7 +117,8 @@ class TeacherClient:
             raise EndpointError(f"the teacher endpoint {where} answered {exc.status_code}: {exc.message}") from None
         except OpenAIError as exc:
             raise EndpointError(f"the teacher endpoint {where} failed: {exc}") from None
-        self.requests += 1
+        with self._lock:
+            self.requests += 1
         choice = response.choices[0] if response.choices else None
         return Reply(
             content=(choice.message.content or "") if choice else "",

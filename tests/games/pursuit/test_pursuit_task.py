@@ -110,14 +110,15 @@ def test_under_rule_switches_the_rule_on_and_off():
 
 def test_baselines_play_the_game():
     task = PursuitTask(PursuitSettings(max_steps=5))
-    state, _ = task.make_env("ring").reset(seed=2)
+    env = task.make_env("ring")
+    state, _ = env.reset(seed=2)
     for name in task.baselines:
-        agent = task.baseline(name, seed=3)
+        agent = task.baseline(name, 3, env)
         agent.reset(3)
         moves, record = agent.act(state)
         assert len(moves) == len(state.pursuers) and record.step == 0
     with pytest.raises(UserInputError, match="no baseline 'lazy'; baselines: greedy, random-moves"):
-        task.baseline("lazy", 0)
+        task.baseline("lazy", 0, env)
 
 
 def test_verification_samples_are_played_under_the_rule_in_force():

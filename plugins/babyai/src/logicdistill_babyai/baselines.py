@@ -1,9 +1,9 @@
 """minigrid's BabyAIBot as a baseline agent: a reference planner nobody here wrote.
 
 The bot plans on the level itself (it reads the cells its visibility mask has covered, and its
-own subgoal stack), so it runs on its own copy of the episode's level, built from the episode's
-variant and seed, and takes the same actions as the real episode. It is a ceiling for a planner
-with a map of what it has seen, not an LD agent.
+own subgoal stack), so it plays on its own copy of the episode's level, forked from the state it
+joins at (``BabyAITask.fork``), and takes the same actions as the real episode. It is a ceiling
+for a planner with a map of what it has seen, not an LD agent.
 """
 
 from __future__ import annotations
@@ -18,13 +18,13 @@ from logicdistill_babyai.env import ACTIONS, BabyAIEnv
 
 
 class BotDriver:
-    """A BabyAIBot on its own copy of an episode: ``suggest()`` is its next action word;
-    ``taken(word)`` plays the action the episode really took (the bot's or another agent's), so
-    the bot replans from where the episode is (minigrid's "advice" use of the bot)."""
+    """A BabyAIBot on its own copy of an episode (``env``, forked from the episode's state):
+    ``suggest()`` is its next action word; ``taken(word)`` plays the action the episode really took
+    (the bot's or another agent's), so the bot replans from where the episode is (minigrid's
+    "advice" use of the bot)."""
 
-    def __init__(self, variant: str, seed: int, max_steps: int):
-        self.env = BabyAIEnv(variant, max_steps)
-        self.env.reset(seed=seed)
+    def __init__(self, env: BabyAIEnv):
+        self.env = env
         self.bot = BabyAIBot(self.env.level)
         self.last: int | None = None
         self.failures = 0  # replans that raised (the bot gives up on a few odd states)
@@ -55,7 +55,8 @@ class BotDriver:
 class BabyAIBotAgent:
     name = "bot"
 
-    def __init__(self) -> None:
+    def __init__(self, task: Any) -> None:
+        self.task = task
         self.driver: BotDriver | None = None
 
     def reset(self, seed: int | None = None) -> None:
@@ -64,9 +65,10 @@ class BabyAIBotAgent:
     def act(self, state: Any) -> tuple[str, StepRecord]:
         start = time.perf_counter()
         if self.driver is None or not self.driver.matches(state):
-            self.driver = BotDriver(state.variant, state.seed, state.max_steps)
-            if not self.driver.matches(state):
-                raise RuntimeError("the bot can only join an episode at its first step")
+            env = self.task.fork(state)
+            if env is None:
+                raise RuntimeError("the bot plans on the level: it needs a state an environment dealt")
+            self.driver = BotDriver(env)
         word = self.driver.suggest()
         self.driver.taken(word)
         return word, StepRecord(state.step, word, [], (time.perf_counter() - start) * 1000)

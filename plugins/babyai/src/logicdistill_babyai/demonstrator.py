@@ -3,9 +3,10 @@
 A candidate at a stage is scored by what follows from it. It runs (after this step's earlier
 choices); every way the later stages can go on from it this step is tried (each function of the
 next stage in turn: the teacher chooses there next); each action it can lead to is taken on a
-copy of the level, and from there the rollout player finishes the episode: until the mission is
-done, the episode's step limit is reached or ``steps`` steps have been played. A rollout scores
-``SUCCESS - steps taken`` for a mission done and minus the steps played otherwise, and a
+copy of the level (``Task.fork`` of the decision's state), and from there the rollout player
+finishes the episode: until the mission is done, the episode's step limit is reached or
+``steps`` steps have been played (the agent's ``horizon``: the task's 100, or ``--horizon``). A
+rollout scores ``SUCCESS - steps taken`` for a mission done and minus the steps played otherwise, and a
 candidate the best of its rollouts: outcome-verified, as the paper's large teacher is assumed to
 be. A candidate the agent loop merged into an earlier one (they act alike with later stages at
 their defaults) scores as that one, whose result the agent would run.
@@ -15,7 +16,9 @@ good player goes on from it, not by how a naive one would undo it: at the motion
 shortest paths over seen cells (``shortest_path_step``, the default); at the subgoal stage it
 picks a function from what the agent knows now (``rollout_subgoal``): put the carried
 object down next to the target of a 'put' mission, fetch the key of a locked door to open, free
-the hands before a pick-up, else head for the object the mission names (or explore). It reads no
+the hands before a pick-up, else head for the object the mission names (or explore); where a new
+base leads the stage with another function than the bundled default (an emergency's answer, which
+takes the mission at face value under the new rule), that function instead of the last. It reads no
 memory of earlier steps, so a rollout's score depends only on the action it starts with, and
 each state plays at most one rollout per action (six). The teacher leaves a stage's default for
 any saving of a step (``min_gain``), so it plays at least as well as the rollout player wherever
@@ -36,12 +39,13 @@ SUCCESS = 1000.0
 ROLLOUT_MOTION = "shortest_path_step"
 HEAD, PUT_DOWN = "head_for_mission_object", "put_down_next_to_target"
 FETCH_KEY, DROP = "fetch_key_for_locked_door", "drop_what_i_carry"
+BUNDLED_DEFAULT = "continue_current_subgoal"  # reads last step's subgoal: the rollout player plays HEAD instead
 
 
 def rollout_subgoal(view: Any, names: set[str], default: str) -> str:
     """The subgoal function the rollout player runs in a state, from what the agent knows now."""
     step = view.current_step()
-    choice = HEAD
+    choice = HEAD if default == BUNDLED_DEFAULT else default
     if step is not None and step[0] == "put" and view.matches(view.carrying, step[1]):
         choice = PUT_DOWN
     elif step is not None and step[0] == "open":
@@ -111,9 +115,9 @@ class RolloutDemonstrator:
 
     def rollout(self, state: Any, action: str) -> float:
         """Take ``action`` in a copy of the level, then let the rollout player finish."""
-        if state.world is None:  # a state without its level (a verification sample): nothing to play
+        env = self.task.fork(state)
+        if env is None:  # a state without its level (a verification sample): nothing to play
             return 0.0
-        env = state.world.fork()
         limit = max(1, min(self.steps, state.max_steps - state.step))
         memory: dict[int, dict[str, Any]] = {0: {}}
         current, _, terminated, truncated, _ = env.step(action)

@@ -12,13 +12,18 @@ for ``open``), the same excluded colour-object pairs, the same ``pick up A, then
 words, the step limit is 100, and every state is a ``BabyAIState``: the mission, BALROG's text of
 the current view, and the agent's own memory of every cell it has seen (what it last saw there),
 in coordinates relative to its starting cell. The level itself travels with the state only as
-``world``, a private copy for the demonstrator's rollouts, which no function ever sees.
+``world``, a frozen copy (the level pickled in this process, never sent anywhere) from which
+``BabyAIEnv.at(state)`` rebuilds an environment in that state (``BabyAITask.fork``): the
+demonstrator's rollouts and the bot play on it. No function ever sees it.
+
+Under the ``locked_room`` rule (``RULES``) the kinds that name objects put them in a second room
+behind a locked door whose key lies in the agent's room (``MixedLocalLevel._gen_locked_room``).
 """
 
 from __future__ import annotations
 
-import copy
 import os
+import pickle
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -45,6 +50,7 @@ OPEN_DOOR_COLORS = ("yellow", "green", "blue", "purple")  # MixedTrainLocal's lo
 DOOR_STATES = {0: "open", 1: "closed", 2: "locked"}
 VIEW = 7  # the agent's view: 7x7 cells ahead of it, itself at the middle of the bottom row
 TEST_SUFFIX = ":test"  # a held-out variant: the same kind on level seeds training never uses
+RULES = ("locked_room",)  # emergency rules the levels can enforce (BabyAITask.emergencies words them)
 
 
 def split_variant(variant: str) -> tuple[str, bool]:
@@ -68,10 +74,12 @@ def level_seed(seed: int, test: bool) -> int:
 class MixedLocalLevel(RoomGridLevel):
     """One BabyAI mission of a fixed ``kind``, drawn as babyai-text's MixedTrainLocal draws it."""
 
-    def __init__(self, kind: str, max_steps: int = 100, num_dists: int = 8, **kwargs: Any):
-        self.kind, self.num_dists = kind, num_dists
+    def __init__(self, kind: str, max_steps: int = 100, num_dists: int = 8, rule: str | None = None, **kwargs: Any):
+        self.kind, self.num_dists, self.rule = kind, num_dists, rule
         self.locked_room = None
-        super().__init__(room_size=8, num_rows=1, num_cols=2 if kind == "open" else 1, max_steps=max_steps, **kwargs)
+        self.behind_lock = rule == "locked_room" and kind != "open"  # open's door is locked already
+        two_rooms = kind == "open" or self.behind_lock
+        super().__init__(room_size=8, num_rows=1, num_cols=2 if two_rooms else 1, max_steps=max_steps, **kwargs)
 
     def _gen_grid(self, width: int, height: int) -> None:
         """Rejection sampling, silently (minigrid's prints every rejection)."""
@@ -91,9 +99,15 @@ class MixedLocalLevel(RoomGridLevel):
         if self.kind == "open":
             self._gen_open()
             return
+        if self.behind_lock:
+            self._gen_locked_room()
+            return
         self.place_agent()
         extra = 1 if self.kind in ("goto", "pickup") else 2
-        objs = self.add_distractors(num_distractors=self.num_dists + extra, all_unique=False)
+        self._mission_among(self.add_distractors(num_distractors=self.num_dists + extra, all_unique=False))
+
+    def _mission_among(self, objs: list) -> None:
+        """The kind's mission, naming objects among ``objs``."""
         if self.kind == "goto":
             obj = self._rand_elem(objs)
             self.instrs = GoToInstr(ObjDesc(obj.type, obj.color))
@@ -131,6 +145,35 @@ class MixedLocalLevel(RoomGridLevel):
         self.place_agent(other, 0)
         self.instrs = OpenInstr(ObjDesc("door", self._rand_elem([None, color])))
 
+    def _gen_locked_room(self) -> None:
+        """The ``locked_room`` rule: two rooms joined by a locked door; the agent, the door's key
+        and 4 distractors in one, the mission's objects among 5 (goto, pickup) or 6 objects in the
+        other. Nothing on the agent's side fits what the mission names, so the door must be opened."""
+        color = self._rand_elem(OPEN_DOOR_COLORS)
+        locked = self._rand_int(0, 2)
+        other = 1 - locked
+        self.add_door(locked, 0, 0 if locked == 0 else 2, color=color, locked=True)
+        self.locked_room = self.get_room(locked, 0)
+        key, _ = self.add_object(other, 0, "key", color)
+        mine = [key, *self.add_distractors(other, 0, num_distractors=4, all_unique=False)]
+        inside = self.add_distractors(
+            locked, 0, num_distractors=5 if self.kind in ("goto", "pickup") else 6, all_unique=False
+        )
+        self.place_agent(other, 0)
+        self._mission_among(inside)
+        named = _descs(self.instrs)
+        if any(d.type in (None, o.type) and d.color in (None, o.color) for d in named for o in mine):
+            raise RejectSampling("an object on the agent's side fits the mission")
+
+
+def _descs(instr: Any) -> list[ObjDesc]:
+    """Every object description an instruction names."""
+    if isinstance(instr, (BeforeInstr, AfterInstr)):
+        return _descs(instr.instr_a) + _descs(instr.instr_b)
+    if isinstance(instr, PutNextInstr):
+        return [instr.desc_move, instr.desc_fixed]
+    return [instr.desc]
+
 
 @dataclass(frozen=True)
 class BabyAIState:
@@ -152,7 +195,8 @@ class BabyAIState:
     picked: tuple[tuple[str, str], ...] = ()  # what the agent picked up so far, in order
     success: bool = False
     done: bool = False
-    world: Any = field(default=None, compare=False, repr=False)  # the level: the demonstrator's only
+    world: bytes | None = field(default=None, compare=False, repr=False)  # the level, frozen: only for
+    # BabyAIEnv.at (the demonstrator's rollouts, the bot); None in verification samples
 
     @property
     def kind(self) -> str:
@@ -163,10 +207,28 @@ class BabyAIEnv:
     """Gymnasium's interface over one kind: ``reset(seed=)`` -> (state, info); ``step(word)`` ->
     (state, reward, terminated, truncated, info). The reward is minigrid's (1 - 0.9 t/T on success)."""
 
-    def __init__(self, variant: str, max_steps: int = 100):
+    def __init__(self, variant: str, max_steps: int = 100, rule: str | None = None):
+        if rule is not None and rule not in RULES:
+            raise ValueError(f"unknown BabyAI rule {rule!r}; rules: {', '.join(RULES)}")
         self.variant, self.max_steps = variant, max_steps
         self.kind, self.test = split_variant(variant)
-        self.level = MixedLocalLevel(self.kind, max_steps=max_steps)
+        self.level = MixedLocalLevel(self.kind, max_steps=max_steps, rule=rule)
+
+    @classmethod
+    def at(cls, state: BabyAIState) -> BabyAIEnv:
+        """A new environment in ``state``, from the level the state carries: it plays on from
+        there (no ``reset``) and shares nothing with the episode the state came from."""
+        if state.world is None:
+            raise ValueError("this state carries no level (a verification sample): nothing to play on")
+        env = cls.__new__(cls)
+        env.variant, env.max_steps = state.variant, state.max_steps
+        env.kind, env.test = split_variant(state.variant)
+        env.level, env.start = pickle.loads(state.world)  # pickled by _observe, in this process
+        env.seed = state.seed
+        env.memory = {(x, y): (kind, color, door) for x, y, kind, color, door in state.known}
+        env.picked = list(state.picked)
+        env.state = state
+        return env
 
     def reset(self, seed: int | None = None) -> tuple[BabyAIState, dict[str, Any]]:
         self.seed = 0 if seed is None else int(seed)
@@ -174,7 +236,6 @@ class BabyAIEnv:
         self.start = tuple(int(v) for v in self.level.agent_pos)
         self.memory: dict[tuple[int, int], tuple[str, str, str]] = {}
         self.picked: list[tuple[str, str]] = []
-        self.version = getattr(self, "version", 0) + 1
         self.state = self._observe(obs, success=False, done=False)
         return self.state, {"variant": self.variant, "mission": self.level.mission}
 
@@ -185,7 +246,6 @@ class BabyAIEnv:
         if before is None and self.level.carrying is not None:
             self.picked.append((self.level.carrying.type, self.level.carrying.color))
         success = bool(terminated and reward > 0)
-        self.version += 1
         self.state = self._observe(obs, success=success, done=bool(terminated or truncated))
         return self.state, float(reward), bool(terminated), bool(truncated), {"variant": self.variant}
 
@@ -229,32 +289,8 @@ class BabyAIEnv:
             picked=tuple(self.picked),
             success=success,
             done=done,
-            world=_World(self),
+            world=pickle.dumps((level, self.start), protocol=pickle.HIGHEST_PROTOCOL),  # 0.2 ms, 5 KB
         )
-
-
-class _World:
-    """The level at one state, for the demonstrator's rollouts: ``fork()`` copies it while that
-    state is the episode's current one (a decision is made there); once the episode moves on it
-    refuses. Functions never see it."""
-
-    def __init__(self, env: BabyAIEnv):
-        self._env, self._version = env, env.version
-
-    def fork(self) -> BabyAIEnv:
-        """A new environment in this state, to play on."""
-        if self._env.version != self._version:
-            raise RuntimeError("this state's level is gone: the episode has moved on since")
-        return _copy_env(self._env)
-
-
-def _copy_env(env: BabyAIEnv) -> BabyAIEnv:
-    out = copy.copy(env)
-    out.level = copy.deepcopy(env.level)
-    out.memory = dict(env.memory)
-    out.picked = list(env.picked)
-    out.version = 0  # its own history from here
-    return out
 
 
 def action_index(action: Any) -> int:

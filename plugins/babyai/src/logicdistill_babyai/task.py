@@ -4,7 +4,8 @@ Two stages per step: ``subgoal`` (what to do next: head for an object or door to
 to it or open it, drop what is carried next to something, or look at unseen cells) and ``motion``
 (the primitive action that carries the subgoal out). Functions see a ``BabyAIView``: the agent's
 memory of what it has seen, never the level. The offline teacher plays each candidate out on a
-copy of the level (``demonstrator.RolloutDemonstrator``); ``bot`` is minigrid's BabyAIBot.
+copy of the level (``fork``, ``demonstrator.RolloutDemonstrator``); ``bot`` is minigrid's BabyAIBot.
+The ``locked_room`` emergency puts what the mission names behind a locked door.
 
 This module imports minigrid only where an environment is made, so a sandbox worker, which loads
 this class to rebuild views, never imports it.
@@ -12,20 +13,26 @@ this class to rebuild views, never imports it.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass, field, replace
+from importlib import resources
 from typing import Any
 
 from logicdistill.errors import FunctionError, UserInputError
 from logicdistill.functions import FunctionBase, Stage
 from logicdistill.functions.source import bundled_base
 from logicdistill.functions.verification.samples import Sample, SampleSet
-from logicdistill.tasks import SUCCESS_RATE, Recipe, Task
+from logicdistill.tasks import SUCCESS_RATE, Emergency, Recipe, Task
 
 from logicdistill_babyai.view import VERBS, BabyAIView
 
 KINDS = ("goto", "pickup", "open", "putnext", "pick_up_seq_go_to")  # BALROG's, in its order (env.KINDS)
 TEST = ":test"  # a held-out variant: the kind on level seeds no training variant plays (env.level_seed)
 ACTIONS = ("turn left", "turn right", "go forward", "pick up", "drop", "toggle")  # env.ACTIONS
+RULES = {  # emergency rules in words, by the name the levels know them by (env.RULES)
+    "locked_room": "What the mission names may lie in a second room behind a locked door; a locked door opens "
+    "only while you carry the key of its colour, which lies in your room.",
+}
 
 STAGES = (
     Stage(
@@ -55,10 +62,16 @@ INSTRUCTION = (
 @dataclass(frozen=True)
 class BabyAISettings:
     max_steps: int = field(default=100, metadata={"help": "steps before an episode is lost (BALROG: 100)"})
-    rollout_steps: int = field(
-        default=100,
-        metadata={"help": "steps the rollout teacher plays out each candidate (capped by the steps left)"},
+    rule: str | None = field(
+        default=None,
+        metadata={"help": f"an emergency rule in force: {' | '.join(RULES)} (none: the normal rules)"},
     )
+
+
+def _emergency(name: str) -> Emergency:
+    """A rule and its reference answer, ``emergency_functions/NAME.py``."""
+    text = (resources.files("logicdistill_babyai") / "emergency_functions" / f"{name}.py").read_text(encoding="utf-8")
+    return Emergency(name, RULES[name], ((f"reference:babyai/{name}.py", text),))
 
 
 def is_legal(state: Any, action: Any) -> bool:
@@ -73,17 +86,33 @@ class BabyAITask(Task):
     actions = ACTIONS
     demonstrators = ("rollout",)
     min_gain = 1.0  # rollout score: steps saved (a success is worth 1000): leave the default to save a step
+    horizon = 100  # a rollout plays to the end of the episode (capped by the steps left)
+    # a subgoal is judged under every motion function, not only the default: with a naive motion default,
+    # 'toggle the locked door' and 'fetch its key' can begin with the same turn, and hiding that choice
+    # cost the teacher open episodes (turning back and forth to the step limit; README)
+    lookahead = "all"
     recipe = Recipe(data_episodes=100, train_examples=1024, learning_rate=1e-3)
     variants = KINDS + tuple(kind + TEST for kind in KINDS)
     held_out = tuple(kind + TEST for kind in KINDS)  # the test split: the same kinds on other levels
     metrics = (SUCCESS_RATE,)
+    emergencies = tuple(_emergency(name) for name in RULES)
     baselines = ("bot",)
 
     def __init__(self, settings: BabyAISettings | None = None):
         super().__init__(settings)
-        if self.settings.max_steps < 1 or self.settings.rollout_steps < 1:
-            raise UserInputError("babyai needs max_steps and rollout_steps of at least 1")
-        self.instruction = INSTRUCTION.format(max_steps=self.settings.max_steps)
+        if self.settings.max_steps < 1:
+            raise UserInputError("babyai needs max_steps of at least 1")
+        if self.settings.rule is not None and self.settings.rule not in RULES:
+            raise UserInputError(f"unknown babyai rule {self.settings.rule!r}; rules: {', '.join(RULES)}")
+        rule = self.settings.rule
+        self.instruction = INSTRUCTION.format(max_steps=self.settings.max_steps) + (
+            f" New rule: {RULES[rule]}" if rule else ""
+        )
+
+    def under_rule(self, emergency: Emergency | None) -> BabyAITask:
+        if emergency is not None and emergency.name not in RULES:
+            raise UserInputError(f"babyai has no emergency {emergency.name!r}")
+        return BabyAITask(replace(self.settings, rule=emergency.name if emergency else None))
 
     # -- the environment ----------------------------------------------------------------------
     def make_env(self, variant: str) -> Any:
@@ -92,7 +121,16 @@ class BabyAITask(Task):
         kind = variant[: -len(TEST)] if variant.endswith(TEST) else variant
         if kind not in KINDS:
             raise UserInputError(f"unknown babyai variant {variant!r}; variants: {', '.join(self.variants)}")
-        return BabyAIEnv(variant, self.settings.max_steps)
+        return BabyAIEnv(variant, self.settings.max_steps, self.settings.rule)
+
+    def fork(self, state: Any) -> Any:
+        """A new environment in ``state``, from the level the state carries (``BabyAIState.world``);
+        None for a state without one (a verification sample)."""
+        if state.world is None:
+            return None
+        from logicdistill_babyai.env import BabyAIEnv
+
+        return BabyAIEnv.at(state)
 
     def success(self, state: Any) -> bool:
         return bool(state.success)
@@ -102,12 +140,22 @@ class BabyAITask(Task):
         verdict = " - mission done" if state.success else ""
         return f"{self.state_text(state, 0, {})}\n{where}{verdict}"
 
-    def baseline(self, name: str, seed: int) -> Any:
+    def summary_figures(self, episodes: list[dict[str, Any]]) -> dict[str, Any]:
+        """``success_by_kind``: the success rate of each kind played, training and held-out levels
+        together (``success_rate_by_variant`` keeps them apart)."""
+        wins: dict[str, list[bool]] = defaultdict(list)
+        for episode in episodes:
+            kind = episode["variant"].removesuffix(TEST)
+            wins[kind].append(bool(episode["success"]))
+        return {"success_by_kind": {kind: sum(w) / len(w) for kind, w in wins.items()}}
+
+    def baseline(self, name: str, seed: int, env: Any) -> Any:
+        """The bot plans on the episode's own level: it forks it from the state it joins at."""
         if name != "bot":
             raise UserInputError(f"babyai has no baseline {name!r}; baselines: {', '.join(self.baselines)}")
         from logicdistill_babyai.baselines import BabyAIBotAgent
 
-        return BabyAIBotAgent()
+        return BabyAIBotAgent(self)
 
     # -- the function base ----------------------------------------------------------------------
     def bundled_base(self) -> FunctionBase:
@@ -245,7 +293,7 @@ class BabyAITask(Task):
     def demonstrator(self, base: FunctionBase, env: Any, horizon: int, kind: str) -> Any:
         from logicdistill_babyai.demonstrator import RolloutDemonstrator
 
-        return RolloutDemonstrator(self, base, self.settings.rollout_steps)
+        return RolloutDemonstrator(self, base, horizon)
 
 
 def _name(thing: tuple) -> str:

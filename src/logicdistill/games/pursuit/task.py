@@ -173,7 +173,7 @@ class PursuitTask(Task):
 
         return save_replay(states, path)
 
-    def baseline(self, name: str, seed: int) -> Any:
+    def baseline(self, name: str, seed: int, env: Any) -> Any:
         from logicdistill.games.pursuit.baselines import GreedyChaseAgent, RandomMovesAgent
 
         if name == "greedy":
