@@ -21,11 +21,12 @@ import pytest
 from helpers import chat_app, free_port, start_server
 
 from logicdistill.agent.factory import AgentOptions
-from logicdistill.agent.llm_teacher import LLMTeacherConfig, read_choice, teacher_config
+from logicdistill.agent.llm_teacher import LLMTeacherConfig, parse_price, read_choice, teacher_config
 from logicdistill.distill.data import generate_data, read_data
-from logicdistill.errors import UserInputError
+from logicdistill.errors import EndpointError, UserInputError
 from logicdistill.tasks import get_task, make_task
 from logicdistill.teacher import ExchangeStore
+from logicdistill.teacher.client import REASONING_TOKENS
 
 MODEL = "scripted-teacher"
 PROSE = "Well, it depends on the dealer's card; I would think carefully before deciding."
@@ -76,8 +77,8 @@ def teachers():
         teacher.local.stop()
 
 
-def options(url, store, replay=None, concurrency=2, **kw) -> AgentOptions:
-    llm = LLMTeacherConfig(teacher_config(MODEL, url, store, replay), concurrency=concurrency, **kw)
+def options(url, store, replay=None, concurrency=2, reasoning=False, **kw) -> AgentOptions:
+    llm = LLMTeacherConfig(teacher_config(MODEL, url, store, replay, reasoning), concurrency=concurrency, **kw)
     return AgentOptions(retriever="bm25", demonstrator="llm", llm=llm)
 
 
@@ -108,7 +109,8 @@ def test_replies_are_read_strictly(reply, choice):
 
 def test_labels_are_the_llms_answers_recorded_per_decision_and_counted_in_the_header(teachers, tmp_path):
     teacher = teachers(last_offered)
-    header, rows, _ = hands(tmp_path / "h.jsonl", options(teacher.url, tmp_path / "store", price_per_mtok=2.0))
+    price = (2.0, 8.0)  # USD per million prompt and completion tokens
+    header, rows, _ = hands(tmp_path / "h.jsonl", options(teacher.url, tmp_path / "store", price_per_mtok=price))
     base = list(header.manuals)  # base order
     asked = [r for r in rows if not r.forced]
     assert asked and all(r.label is not None for r in asked) and all(r.label is None for r in rows if r.forced)
@@ -120,13 +122,71 @@ def test_labels_are_the_llms_answers_recorded_per_decision_and_counted_in_the_he
     assert usage.model == MODEL and usage.structured and usage.decisions == len(asked)
     assert usage.exchanges == len(teacher.requests) == len({r.label.exchanges[0].key for r in asked})
     assert usage.prompt_tokens == usage.completion_tokens == usage.exchanges  # the fake server's 1 + 1 per reply
-    assert usage.cost == pytest.approx(2 * usage.exchanges * 2.0 / 1e6) and usage.retried == usage.defaulted == 0
+    assert (usage.price_in_per_mtok, usage.price_out_per_mtok) == price
+    assert usage.cost == pytest.approx(usage.exchanges * (2.0 + 8.0) / 1e6) and usage.retried == usage.defaulted == 0
     request = teacher.requests[0]  # the student's prompt, the candidates as a JSON-schema enum
     assert request["model"] == MODEL and request["temperature"] == 0.0 and request["max_tokens"] == 64
     assert [m["role"] for m in request["messages"]] == ["system", "user"]
     assert request["messages"][1]["content"].startswith(get_task("twentyone").instruction)
     assert "Answer with the name of the best function." in request["messages"][1]["content"]
     assert names_offered(request) == sorted(names_offered(request), key=base.index)
+
+
+@pytest.mark.parametrize(
+    "text, price",
+    [("0.15,0.6", (0.15, 0.6)), (" 2.5 , 10 ", (2.5, 10.0)), ("0.5", (0.5, 0.5)), ("0,0", (0.0, 0.0))],
+)
+def test_prices_are_per_million_prompt_and_completion_tokens(text, price):
+    assert parse_price(text) == price
+
+
+@pytest.mark.parametrize("text", ["", "cheap", "1,2,3", "-1", "1,-2", "inf", "1,nan", "1,"])
+def test_a_bad_price_is_one_clear_error(text):
+    with pytest.raises(UserInputError, match=r"^--price-per-mtok takes USD per million tokens as IN,OUT"):
+        parse_price(text)
+
+
+def test_a_reasoning_teacher_gets_max_completion_tokens_and_no_temperature(teachers, tmp_path):
+    teacher = teachers(last_offered)
+    header, rows, _ = hands(tmp_path / "h.jsonl", options(teacher.url, tmp_path / "store", reasoning=True), 3)
+    assert header.labels.decisions and header.labels.defaulted == 0
+    for request in teacher.requests:  # what OpenAI's o-series and gpt-5 accept
+        assert request["max_completion_tokens"] == 64 + REASONING_TOKENS
+        assert "max_tokens" not in request and "temperature" not in request
+
+
+def reasoning_only_app():
+    """An endpoint that refuses max_tokens as OpenAI does for its reasoning models."""
+    from fastapi import FastAPI
+    from fastapi.responses import JSONResponse
+
+    app = FastAPI()
+
+    @app.post("/v1/chat/completions")
+    def chat(body: dict):
+        error = {
+            "message": "Unsupported parameter: 'max_tokens' is not supported with this model. Use "
+            "'max_completion_tokens' instead.",
+            "type": "invalid_request_error",
+            "param": "max_tokens",
+            "code": "unsupported_parameter",
+        }
+        return JSONResponse(status_code=400, content={"error": error})
+
+    return app
+
+
+def test_an_endpoint_that_refuses_max_tokens_points_to_teacher_reasoning(tmp_path):
+    refusing = start_server(reasoning_only_app())
+    try:
+        with pytest.raises(EndpointError) as raised:
+            hands(tmp_path / "h.jsonl", options(refusing.url, tmp_path / "store"), episodes=3)
+    finally:
+        refusing.stop()
+    message = str(raised.value)
+    assert "answered 400" in message and "Unsupported parameter: 'max_tokens'" in message
+    assert message.endswith("; for a reasoning model (OpenAI o-series, gpt-5) add --teacher-reasoning")
+    assert "--no-teacher-schema" not in message  # the schema is not what it refused
 
 
 def test_an_unusable_reply_is_asked_again_with_the_reason_then_the_default_is_counted(teachers, tmp_path):
@@ -236,13 +296,13 @@ def test_cli_bad_endpoint_bad_key_and_unusable_teacher_are_one_clear_line_each(t
 
     teacher = teachers(lambda body: PROSE)
     out = tmp_path / "c.jsonl"
-    run = data_cli(*common, "--teacher-base-url", teacher.url, "--out", out, "--price-per-mtok", "0.5")
+    run = data_cli(*common, "--teacher-base-url", teacher.url, "--out", out, "--price-per-mtok", "0.5,2")
     assert_one_line_error(
         run, f"the teacher {MODEL} gave no usable answer in any of its", "is not one of the functions' names"
     )
     usage = read_data(out)[0].labels
     assert usage.decisions > 0 and usage.defaulted == usage.retried == usage.decisions  # counted in the header
-    assert usage.cost == pytest.approx((usage.prompt_tokens + usage.completion_tokens) * 0.5 / 1e6)
+    assert usage.cost == pytest.approx((usage.prompt_tokens * 0.5 + usage.completion_tokens * 2) / 1e6)
     assert f"any of its {usage.decisions} decisions" in run.stderr and len(
         list((tmp_path / "c.teacher-store").iterdir())
     )
@@ -254,6 +314,11 @@ def test_cli_llm_options_need_the_llm_demonstrator_and_a_model(tmp_path, monkeyp
     for args, message in [
         (["--teacher", MODEL], "error: --teacher: only with --demonstrator llm"),
         (["--demonstrator", "llm", "--concurrency", "2"], "error: --demonstrator llm needs --teacher MODEL"),
+        (["--teacher-reasoning"], "error: --teacher-reasoning: only with --demonstrator llm"),
+        (
+            ["--demonstrator", "llm", "--teacher", MODEL, "--price-per-mtok", "0.15,0.6,1"],
+            "error: --price-per-mtok takes USD per million tokens as IN,OUT (prompt, completion; e.g. 0.15,0.6)",
+        ),
     ]:
         argv = ["logicdistill", "data", "--task", "twentyone", "--out", str(tmp_path / "a.jsonl"), *args]
         monkeypatch.setattr(sys, "argv", argv)
@@ -287,7 +352,8 @@ def test_cli_prints_what_labelling_took(teachers, tmp_path):
     printed = " ".join(run.stdout.split())
     assert (
         f"labels: {MODEL} answered {usage.decisions} decisions in {usage.exchanges} exchanges, "
-        f"{usage.prompt_tokens} prompt + {usage.completion_tokens} completion tokens ($0.0000 at $0.5 per million); "
+        f"{usage.prompt_tokens} prompt + {usage.completion_tokens} completion tokens ($0.0000 at $0.5 in, $0.5 out "
+        "per million); "
         f"0 retried, 0 defaulted to the stage's default; exchanges in {tmp_path / 'h.teacher-store'}"
     ) in printed
 
@@ -304,6 +370,56 @@ def test_the_teacher_agent_plays_and_evaluates_with_the_llm(teachers, tmp_path):
     assert asked and all(s.label and s.choice == max(s.offered, key=order.index) for s in asked)
     summary = evaluate("teacher", pursuit, 3, 0, opts, parallel=3)
     assert summary["episodes"] == 3 and summary["agent"] == "teacher"
+
+
+def test_eval_reports_the_teacher_llms_usage_also_over_processes(teachers, tmp_path):
+    from logicdistill.evaluation.run import evaluate
+
+    teacher = teachers(last_offered)
+    pursuit = make_task("pursuit", {"max_steps": "3"})
+    opts = options(teacher.url, tmp_path / "store", price_per_mtok=(1.0, 4.0))
+    one = evaluate("teacher", pursuit, 4, 0, opts, parallel=2)
+    usage = one["teacher_llm"]
+    assert usage["model"] == MODEL and usage["decisions"] > 0 and usage["defaulted"] == 0
+    assert usage["exchanges"] == len(teacher.requests) == usage["prompt_tokens"] == usage["completion_tokens"]
+    assert usage["cost"] == pytest.approx(usage["exchanges"] * (1.0 + 4.0) / 1e6)
+    two = evaluate("teacher", pursuit, 4, 0, opts, parallel=2, processes=2)
+    assert two["processes"] == 2 and two["per_episode"] == one["per_episode"]
+    assert two["teacher_llm"] == usage  # an exchange made in both processes counts once, as in one
+
+
+def test_a_workers_error_is_the_same_one_line_error(tmp_path):
+    from logicdistill.evaluation.run import evaluate
+
+    (tmp_path / "empty").mkdir()
+    pursuit = make_task("pursuit", {"max_steps": "3"})  # no policy figures: only the workers ask
+    with pytest.raises(UserInputError, match=r"^replay: no stored teacher reply for request [0-9a-f]{64} in"):
+        evaluate("teacher", pursuit, 2, 0, options(None, None, tmp_path / "empty"), processes=2)
+
+
+def test_cli_eval_json_holds_the_teacher_llms_usage(teachers, tmp_path):
+    teacher = teachers(last_offered)
+    out = tmp_path / "eval.json"
+    args = ["--task", "pursuit", "--set", "max_steps=3", "--agent", "teacher", "--retriever", "bm25"]
+    args += ["--demonstrator", "llm", "--teacher", MODEL, "--teacher-base-url", teacher.url]
+    args += ["--store", str(tmp_path / "store"), "--episodes", "4", "--price-per-mtok", "1,4", "--processes", "2"]
+    run = subprocess.run(
+        [sys.executable, "-m", "logicdistill", "eval", *args, "--json", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "OMP_NUM_THREADS": "1"},
+    )
+    assert run.returncode == 0, run.stderr
+    summary = json.loads(out.read_text())
+    usage = summary["teacher_llm"]
+    assert summary["processes"] == 2 and summary["episodes"] == 4
+    # Two workers may ask the same question before either has stored the reply: the server then
+    # hears it twice, and the usage counts the exchange once.
+    distinct = {json.dumps(body, sort_keys=True) for body in teacher.requests}
+    assert usage["decisions"] > 0 and usage["exchanges"] == len(distinct)
+    assert (usage["price_in_per_mtok"], usage["price_out_per_mtok"]) == (1.0, 4.0)
+    assert usage["cost"] == pytest.approx((usage["prompt_tokens"] * 1 + usage["completion_tokens"] * 4) / 1e6)
 
 
 def test_any_task_gets_the_llm_teacher_without_knowing_it(teachers, tmp_path):

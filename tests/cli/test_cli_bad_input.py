@@ -331,6 +331,7 @@ def test_unwritable_outputs_are_refused_before_any_work(tmp_path):
         (("train", "--data", data_file(tmp_path / "d.jsonl", decision()), "--out", blocker), "is a file"),
         (("emergency", "--scenario", "box_in", "--retriever", "bm25", "--base-out", blocker / "b"), "is a file"),
         (("demo", "--out", blocker), "is a file"),
+        (("distill", "--task", "twentyone", "--out", blocker), "is a file"),
     ]
     for args, message in cases:
         assert_one_line_error(cli(*args, cwd=tmp_path), message)
@@ -358,5 +359,5 @@ def test_help_still_works():
 
 
 def test_demo_folder_with_a_damaged_ledger(tmp_path):
-    (tmp_path / "demo.json").write_bytes(b"\xff{}")
+    (tmp_path / "pipeline.json").write_bytes(b"\xff{}")
     assert_one_line_error(cli("demo", "--out", tmp_path), "not UTF-8 text", "--fresh")

@@ -5,7 +5,7 @@ import json
 import pytest
 
 from logicdistill.agent.factory import AgentOptions
-from logicdistill.distill.data import generate_data, read_data
+from logicdistill.distill.data import generate_data, read_data, split_of
 from logicdistill.errors import UserInputError
 from logicdistill.tasks import get_task, make_task
 
@@ -134,3 +134,27 @@ def test_data_from_the_when_teacher_says_so_and_is_not_mixed_with_the_rollout_te
     assert header.settings["demonstrator"] == "when" and rows
     with pytest.raises(UserInputError, match="other settings"):
         generate(path, 2)
+
+
+def test_validation_rotates_over_variants_whatever_their_number():
+    # Five variants played in turn: a plain ``episode % 5`` would send one variant to validation
+    # every time and never train on it.
+    variants = ["a", "b", "c", "d", "e"]
+    splits = {(variants[e % 5], split_of(variants[e % 5], e, ["held"], 5)) for e in range(25)}
+    assert {v for v, s in splits if s == "val"} == set(variants)
+    assert {v for v, s in splits if s == "train"} == set(variants)
+    # One variant: unchanged, every fifth episode tests and the next validates.
+    assert [split_of("a", e, [], 1) for e in range(5)] == ["train", "train", "train", "test", "val"]
+
+
+def test_data_can_record_only_the_named_variants(tmp_path):
+    path = generate(tmp_path / "named.jsonl", 4, variants=["arena", "pillars"])
+    header, rows, episodes = read_data(path)
+    assert header.variants == ["arena", "pillars"] and header.held_out == ["ring"]
+    assert [e.variant for e in episodes] == ["arena", "pillars", "arena", "pillars"]
+    assert {e.split for e in episodes} <= {"train", "val"}  # no held-out episode was played
+    with pytest.raises(UserInputError, match="each variant to play once"):
+        generate(tmp_path / "twice.jsonl", 2, variants=["arena", "arena"])
+    with pytest.raises(UserInputError, match="nowhere"):
+        generate(tmp_path / "unknown.jsonl", 2, variants=["arena", "nowhere"])
+    assert not (tmp_path / "unknown.jsonl").exists()

@@ -1,6 +1,8 @@
 """One evaluation path for every task: episodes spread over variants, success and the task's own
 figures; 21 Points adds its exact figures of the whole policy (regret over all 280 states)."""
 
+from pathlib import Path
+
 import pytest
 
 from logicdistill.agent.factory import AgentOptions
@@ -49,3 +51,23 @@ def test_every_registered_task_plays_one_episode_in_its_first_variant(name):
     result = play("random", task, None, 0, OPTIONS)
     assert result.variant == task.variants[0] and result.steps >= 1
     assert len(result.states) == result.steps + 1 and result.success == task.success(result.states[-1])
+
+
+BAKERY = f"{Path(__file__).resolve().parents[2] / 'examples' / 'bakery.py'}:BakeryTask"
+
+
+@pytest.mark.parametrize(
+    "reference, settings, variants",
+    [(BAKERY, {"days": "5"}, None), ("pursuit", {"max_steps": "6"}, ["ring", "maze", "arena"])],
+)
+def test_episodes_over_processes_give_the_one_process_result(reference, settings, variants):
+    """A task from a file and a registered one, the teacher agent: episode i in worker i mod 2, every
+    figure as in one process (the decision times aside), the episodes in seed order."""
+    task = make_task(reference, settings)
+    one = evaluate("teacher", task, 7, 4, OPTIONS, variants=variants, parallel=2)
+    seen = []
+    two = evaluate("teacher", task, 7, 4, OPTIONS, variants=variants, parallel=2, processes=2, on_episode=seen.append)
+    assert two["processes"] == 2 and one["processes"] == 1
+    assert [e["seed"] for e in two["per_episode"]] == sorted(r.seed for r in seen) == list(range(4, 11))
+    timing = {"wall_seconds", "stage_decisions_per_s", "processes"} | {k for k in one if "_ms" in k}
+    assert {k: v for k, v in two.items() if k not in timing} == {k: v for k, v in one.items() if k not in timing}

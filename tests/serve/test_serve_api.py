@@ -60,6 +60,16 @@ def test_chat_completion_through_the_openai_client_is_greedy_and_honours_stop(se
     assert cut.choices[0].finish_reason == "stop"
 
 
+def test_max_completion_tokens_caps_the_reply_as_max_tokens_does(served):
+    """OpenAI's newer name, the only one its reasoning models accept (``--teacher-reasoning`` sends
+    it, without a temperature): the same greedy reply, cut at the same length."""
+    ask = dict(model=served.model_id, messages=[{"role": "user", "content": "Write a long story about a cat."}])
+    new = client(served).chat.completions.create(**ask, max_completion_tokens=3)
+    old = client(served).chat.completions.create(**ask, max_tokens=3)
+    assert new.usage.completion_tokens == 3 and new.choices[0].finish_reason == "length"
+    assert new.choices[0].message.content == old.choices[0].message.content
+
+
 def test_the_server_caps_the_reply_length(served):
     reply = client(served).chat.completions.create(
         model=served.model_id,

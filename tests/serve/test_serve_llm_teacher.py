@@ -45,7 +45,7 @@ ENV = {**os.environ, "OMP_NUM_THREADS": "1"}
 def test_a_killed_run_resumes_and_the_offline_replay_rebuilds_the_same_file(served, tmp_path):
     out, again, store = tmp_path / "hands.jsonl", tmp_path / "again.jsonl", tmp_path / "store"
     live = command("--teacher", served.model_id, "--teacher-base-url", served.url, "--store", store)
-    live += ["--concurrency", "2", "--price-per-mtok", "0.2", "--out", str(out)]
+    live += ["--concurrency", "2", "--price-per-mtok", "0.2,0.8", "--out", str(out)]
     first = subprocess.Popen(live, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=ENV)
     deadline = time.time() + 240
     while time.time() < deadline and first.poll() is None:  # kill it once a hand is written and a question answered
@@ -59,12 +59,13 @@ def test_a_killed_run_resumes_and_the_offline_replay_rebuilds_the_same_file(serv
     resumed = subprocess.run(live, capture_output=True, text=True, timeout=300, env=ENV)
     header, rows, episodes = read_data(out)
     usage = header.labels
-    assert len(episodes) == HANDS and usage.model == served.model_id and usage.price_per_mtok == 0.2
+    assert len(episodes) == HANDS and usage.model == served.model_id
+    assert (usage.price_in_per_mtok, usage.price_out_per_mtok) == (0.2, 0.8)
     asked = [r for r in rows if not r.forced]
     assert asked and usage.decisions == len(asked) and all(r.label for r in asked)
     assert usage.prompt_tokens > 100 * usage.exchanges and 0 < usage.completion_tokens <= MAX_TOKENS * usage.exchanges
     assert usage.exchanges == len(list(store.glob("*.json")))  # each asked once, also across the kill
-    assert usage.cost == pytest.approx((usage.prompt_tokens + usage.completion_tokens) * 0.2 / 1e6)
+    assert usage.cost == pytest.approx((usage.prompt_tokens * 0.2 + usage.completion_tokens * 0.8) / 1e6)
     examples = make_examples(header, rows, served.student.tokenizer, "ld")  # training reads it like any other
     assert [e.answer for e in examples] == [r.choice for r in asked]
     if usage.defaulted == usage.decisions:  # what the 135M does: it is not a teacher, and the CLI says so
@@ -73,7 +74,9 @@ def test_a_killed_run_resumes_and_the_offline_replay_rebuilds_the_same_file(serv
         assert resumed.returncode == 0, resumed.stderr
 
     served.stop()
-    replay = command("--teacher", served.model_id, "--replay", store, "--concurrency", "1", "--price-per-mtok", "0.2")
+    replay = command(
+        "--teacher", served.model_id, "--replay", store, "--concurrency", "1", "--price-per-mtok", "0.2,0.8"
+    )
     replay += ["--out", str(again)]
     replayed = subprocess.run(replay, capture_output=True, text=True, timeout=300, env=ENV)
     assert replayed.returncode == resumed.returncode, replayed.stderr

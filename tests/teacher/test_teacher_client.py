@@ -9,7 +9,7 @@ import pytest
 
 from logicdistill.errors import EndpointError, UserInputError
 from logicdistill.teacher import ExchangeStore, TeacherClient, TeacherConfig, request_key
-from logicdistill.teacher.client import api_key
+from logicdistill.teacher.client import REASONING_TOKENS, api_key
 from logicdistill.teacher.reply import ReplyError, parse_reply
 from logicdistill.teacher.store import Reply
 
@@ -23,6 +23,13 @@ def test_request_key_is_the_content_hash_whatever_the_key_order():
     assert request_key(a) == request_key(b) and len(request_key(a)) == 64
     assert request_key(a) != request_key({**a, "temperature": 0.5})
     assert request_key(a) != request_key({**a, "model": "other"})
+
+
+def test_a_reasoning_teacher_gets_max_completion_tokens_and_the_others_what_they_always_got(tmp_path):
+    plain = TeacherClient(TeacherConfig("m", store=tmp_path)).request(MESSAGES)
+    assert plain == {"model": "m", "messages": MESSAGES, "temperature": 0.0, "max_tokens": 3000}  # stored keys hold
+    reasoning = TeacherClient(TeacherConfig("o4-mini", store=tmp_path, reasoning=True)).request(MESSAGES)
+    assert reasoning == {"model": "o4-mini", "messages": MESSAGES, "max_completion_tokens": 3000 + REASONING_TOKENS}
 
 
 def test_store_round_trip_and_damage_is_a_clear_error(tmp_path):

@@ -282,6 +282,28 @@ def straight_step(state, subgoal):
 '''
 
 
+# The scenario needs a turn towards any subgoal among the motion functions (the bundled
+# turn_to_look turns only to look, since it made a student turn back and forth at doors).
+TURN_TOWARDS = '''STAGE = "motion"
+
+
+def turn_to_look(state, subgoal):
+    """Turn towards the subgoal's cell without moving; if it is straight ahead, take the
+    shortest-path step.
+
+    When: I am exploring and the unseen cells lie beside or behind me.
+    """
+    verb, cell = subgoal
+    turn = state.turn_towards(cell)
+    if turn:
+        return turn
+    if tuple(cell) == state.front and verb in ("pick up", "drop", "toggle"):
+        return verb
+    actions = state.actions_to_face(cell)
+    return actions[0] if actions else "go forward"
+'''
+
+
 @pytest.mark.parametrize(("lookahead", "won"), [("defaults", 0.0), ("all", 1.0)])
 def test_a_subgoal_choice_only_another_motion_function_shows_is_asked(lookahead, won):
     """API friction 3: with a straight-line motion default, 'toggle the locked door' and 'fetch its
@@ -291,8 +313,12 @@ def test_a_subgoal_choice_only_another_motion_function_shows_is_asked(lookahead,
     task = BabyAITask(babyai_task.BabyAISettings(max_steps=40))
     task.lookahead = lookahead
     bundled = task.bundled_base()
-    (straight,) = functions_from_source(STRAIGHT_STEP, Provenance(kind="human"), Verification(status="verified"))
-    base = FunctionBase("babyai", (*bundled.by_stage("subgoal"), straight, *bundled.by_stage("motion")))
+    straight, turn = (
+        functions_from_source(text, Provenance(kind="human"), Verification(status="verified"))[0]
+        for text in (STRAIGHT_STEP, TURN_TOWARDS)
+    )
+    motion = [f for f in bundled.by_stage("motion") if f.name != turn.name]
+    base = FunctionBase("babyai", (*bundled.by_stage("subgoal"), straight, *motion, turn))
     options = AgentOptions(retriever="bm25", base=base)
     summary = evaluate("teacher", task, 1, 47, options, variants=["open:test"], accuracy_examples=0)
     assert summary["success_rate"] == won

@@ -30,7 +30,14 @@ store as ``base build``. A live run asks only what the store lacks (a killed run
 paying twice); ``--replay DIR`` answers from the store alone and names a missing exchange. The
 openai client retries connection errors, timeouts, 429 and 5xx with exponential backoff
 (honouring Retry-After) ``max_retries`` times (``teacher_config``); what still fails, an
-unreachable endpoint or a rejected key, is one ``EndpointError`` line.
+unreachable endpoint or a rejected key, is one ``EndpointError`` line. A reasoning model (OpenAI
+o-series, gpt-5) refuses ``max_tokens`` and a temperature of 0: ``reasoning`` sends
+``max_completion_tokens`` with room for its hidden reasoning and no temperature
+(``teacher.client.TeacherConfig``).
+
+**Cost** is counted per token kind: prompt tokens at the input price, completion tokens (a
+reasoning model's hidden reasoning included, as the endpoint reports it) at the output price
+(``--price-per-mtok IN[,OUT]``, ``parse_price``).
 
 **Concurrency.** The requests of one ``select_batch`` are independent: the loop builds every
 request of a stage before it asks for any selection, and the LLM reads nothing but the request's
@@ -48,6 +55,7 @@ queries in batches, which can move a near-tie at the top-K cut by a rounding err
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -63,7 +71,7 @@ from logicdistill.errors import EndpointError, UserInputError
 from logicdistill.functions import FunctionBase
 from logicdistill.student.prompts import selection_messages
 from logicdistill.tasks.api import Task
-from logicdistill.teacher.client import TeacherClient, TeacherConfig
+from logicdistill.teacher.client import REASONING_HINT, TeacherClient, TeacherConfig
 from logicdistill.teacher.store import Exchange
 
 MAX_TOKENS = 64  # per reply: a name, or {"function": NAME}; a model that talks first is unusable anyway
@@ -74,7 +82,9 @@ RETRY = (
 )
 
 
-def teacher_config(model: str, base_url: str | None, store: Path | None, replay: Path | None) -> TeacherConfig:
+def teacher_config(
+    model: str, base_url: str | None, store: Path | None, replay: Path | None, reasoning: bool = False
+) -> TeacherConfig:
     """The client settings of a labelling teacher: short replies, retries with backoff."""
     return TeacherConfig(
         model,
@@ -84,7 +94,27 @@ def teacher_config(model: str, base_url: str | None, store: Path | None, replay:
         max_tokens=MAX_TOKENS,
         timeout=TIMEOUT_S,
         max_retries=MAX_RETRIES,
+        reasoning=reasoning,
     )
+
+
+Price = tuple[float, float]  # USD per million tokens: (prompt, completion)
+
+
+def parse_price(text: str, option: str = "--price-per-mtok") -> Price:
+    """``IN,OUT`` (USD per million prompt and completion tokens, as price lists give them) or one
+    number for both; anything else is one ``UserInputError`` line."""
+    parts = [p.strip() for p in text.split(",")]
+    try:
+        values = [float(p) for p in parts]
+    except ValueError:
+        values = []
+    if len(values) not in (1, 2) or not all(0 <= v < math.inf for v in values):
+        raise UserInputError(
+            f"{option} takes USD per million tokens as IN,OUT (prompt, completion; e.g. 0.15,0.6) or one "
+            f"price for both, each finite and not negative; got {text!r}"
+        )
+    return (values[0], values[-1])
 
 
 class LabelExchange(BaseModel):
@@ -113,22 +143,47 @@ class LabelUsage(BaseModel):
     completion_tokens: int = 0
     retried: int = 0  # decisions whose first reply was unusable, asked again with the reason
     defaulted: int = 0  # of those, the ones whose second reply was unusable too: the default is the label
-    price_per_mtok: float | None = None  # USD per million tokens, prompt and completion alike
-    cost: float | None = None  # the tokens at that price
+    price_in_per_mtok: float | None = None  # USD per million prompt tokens
+    price_out_per_mtok: float | None = None  # USD per million completion tokens
+    cost: float | None = None  # prompt tokens at the input price plus completion tokens at the output price
 
-    def add(self, label: DecisionLabel, seen: set[str]) -> None:
-        """Count one decision; ``seen`` holds the exchange keys counted already."""
+    def add(self, label: DecisionLabel, seen: dict[str, LabelExchange]) -> None:
+        """Count one decision; ``seen`` holds the exchanges counted already, by key (and gets this
+        decision's new ones)."""
         self.decisions += 1
         self.retried += bool(label.unusable)
         self.defaulted += label.defaulted
         for exchange in label.exchanges:
-            if exchange.key not in seen:
-                seen.add(exchange.key)
-                self.exchanges += 1
-                self.prompt_tokens += exchange.prompt_tokens
-                self.completion_tokens += exchange.completion_tokens
-        if self.price_per_mtok is not None:
-            self.cost = (self.prompt_tokens + self.completion_tokens) * self.price_per_mtok / 1e6
+            self._count(exchange, seen)
+        self._price()
+
+    def _count(self, exchange: LabelExchange, seen: dict[str, LabelExchange]) -> None:
+        if exchange.key not in seen:
+            seen[exchange.key] = exchange
+            self.exchanges += 1
+            self.prompt_tokens += exchange.prompt_tokens
+            self.completion_tokens += exchange.completion_tokens
+
+    def _price(self) -> None:
+        if self.price_in_per_mtok is not None and self.price_out_per_mtok is not None:
+            self.cost = (
+                self.prompt_tokens * self.price_in_per_mtok + self.completion_tokens * self.price_out_per_mtok
+            ) / 1e6
+
+    def merged(self, parts: list[tuple[LabelUsage, dict[str, LabelExchange] | None]]) -> LabelUsage:
+        """These settings with the counts of several labellers, each given as its usage and its
+        exchanges by key (``LLMTeacher.tally``): decisions add up, and an exchange that two of them
+        made is counted once. Where the exchanges are None, that usage's tokens add up as they are
+        (a running estimate: an exchange asked in two processes is counted twice)."""
+        out = self.model_copy(update={f: 0 for f in _COUNTS} | {"cost": None})
+        seen: dict[str, LabelExchange] = {}
+        for usage, exchanges in parts:
+            for name in _COUNTS if exchanges is None else ("decisions", "retried", "defaulted"):
+                setattr(out, name, getattr(out, name) + getattr(usage, name))
+            for exchange in (exchanges or {}).values():
+                out._count(exchange, seen)
+        out._price()
+        return out
 
     def text(self) -> str:
         """For a progress bar: ``41.2k tokens $0.0123, 3 retried, 1 defaulted``."""
@@ -138,15 +193,19 @@ class LabelUsage(BaseModel):
         return f"{shown} tokens{cost}, {self.retried} retried, {self.defaulted} defaulted"
 
 
-def usage_of(labels: list[DecisionLabel], model: str, structured: bool, price_per_mtok: float | None) -> LabelUsage:
+_COUNTS = ("decisions", "exchanges", "prompt_tokens", "completion_tokens", "retried", "defaulted")
+
+
+def usage_of(labels: list[DecisionLabel], model: str, structured: bool, price: Price | None) -> LabelUsage:
     """The counts of ``labels`` (a data file's, in order)."""
     usage = LabelUsage(
         model=model,
         structured=structured,
-        price_per_mtok=price_per_mtok,
-        cost=None if price_per_mtok is None else 0.0,
+        price_in_per_mtok=None if price is None else price[0],
+        price_out_per_mtok=None if price is None else price[1],
     )
-    seen: set[str] = set()
+    usage._price()
+    seen: dict[str, LabelExchange] = {}
     for label in labels:
         usage.add(label, seen)
     return usage
@@ -157,7 +216,7 @@ class LLMTeacherConfig:
     teacher: TeacherConfig  # model, endpoint, store or replay (``teacher_config``)
     concurrency: int = 4  # requests in flight at once
     structured: bool = True  # ask for a JSON-schema answer; off for servers that refuse response_format
-    price_per_mtok: float | None = None  # for the cost shown and recorded
+    price_per_mtok: Price | None = None  # USD per million (prompt, completion) tokens, for the cost shown and recorded
     on_usage: Callable[[LabelUsage], None] | None = None  # after every batch, the counts so far
 
     def usage(self, labels: list[DecisionLabel] = ()) -> LabelUsage:
@@ -224,7 +283,7 @@ class LLMTeacher:
         self.client = TeacherClient(config.teacher)
         self.rank = {name: i for i, name in enumerate(base.names())}
         self.usage = config.usage()
-        self._seen: set[str] = set()
+        self._seen: dict[str, LabelExchange] = {}  # every exchange counted, by key
 
     def select_batch(self, requests: list[SelectionRequest]) -> list[Selection]:
         asks = [self._question(r) for r in requests]
@@ -246,6 +305,10 @@ class LLMTeacher:
         if self.config.on_usage:
             self.config.on_usage(self.usage.model_copy())
         return out
+
+    def tally(self) -> tuple[LabelUsage, dict[str, LabelExchange]]:
+        """What this labeller took so far, with its exchanges by key (for ``LabelUsage.merged``)."""
+        return self.usage.model_copy(), dict(self._seen)
 
     def _question(self, req: SelectionRequest) -> tuple[list[dict[str, str]], list[str]]:
         """The student's prompt as chat messages, and the names it may answer."""
@@ -276,6 +339,8 @@ class LLMTeacher:
                 return choice, label
             if exchange.reply.finish_reason == "length":
                 reason += " (the reply reached the token limit)"
+                if not self.config.teacher.reasoning and not exchange.reply.content.strip():
+                    reason += f"; {REASONING_HINT}"  # nothing visible: the budget went on reasoning
             label.unusable.append(reason)
             messages = [
                 *messages,
@@ -289,7 +354,7 @@ class LLMTeacher:
         try:
             return self.client.chat(messages, **self._params(names))
         except EndpointError as exc:
-            if self.config.structured and " answered 400" in str(exc):
+            if self.config.structured and " answered 400" in str(exc) and REASONING_HINT not in str(exc):
                 raise EndpointError(
                     f"{exc}; if the server cannot take a JSON-schema response_format, rerun with "
                     "--no-teacher-schema (the reply is then read as a bare name)"

@@ -23,14 +23,13 @@ from rich.table import Column, Table
 from rich.text import Text
 
 from logicdistill.agent.factory import AGENTS, LLM, AgentOptions
-from logicdistill.agent.llm_teacher import LabelUsage, LLMTeacherConfig, teacher_config
+from logicdistill.agent.llm_teacher import LabelUsage, LLMTeacherConfig, parse_price, teacher_config
 from logicdistill.cli.tasks_cmd import tasks_app
-from logicdistill.demo import comparison, run_demo
-from logicdistill.distill.data import generate_data, read_data
+from logicdistill.distill.data import checked_labels, generate_data
 from logicdistill.distill.train import TrainConfig, processes
 from logicdistill.distill.train import train as train_run
 from logicdistill.emergency import Trial, run_emergency
-from logicdistill.errors import EndpointError, LogicDistillError, UserInputError
+from logicdistill.errors import LogicDistillError, UserInputError
 from logicdistill.evaluation.run import evaluate, write_json, write_trace
 from logicdistill.evaluation.run import play as play_episode
 from logicdistill.functions import diff_bases, load_base, save_base
@@ -39,6 +38,7 @@ from logicdistill.functions.hygiene import terminal_safe
 from logicdistill.functions.runtime import configure_runtime
 from logicdistill.functions.sandbox import SandboxLimits
 from logicdistill.functions.verification import add_source
+from logicdistill.pipeline import DEMO, PipelineConfig, TaskEntry, comparison, run_pipeline
 from logicdistill.serve import check_port, load_served_student
 from logicdistill.serve import serve as run_server
 from logicdistill.student.model import DTYPES
@@ -108,7 +108,7 @@ Teacher = Annotated[
         "teacher LLM (--teacher) answers every decision, for any task.",
     ),
 ]
-# a teacher LLM that labels decisions (--demonstrator llm), shared by `data`, `play` and `eval`
+# a teacher LLM that labels decisions (--demonstrator llm), shared by `data`, `play`, `eval` and `emergency`
 LabelModel = Annotated[
     Optional[str],
     typer.Option(
@@ -133,8 +133,12 @@ Concurrency = Annotated[
     ),
 ]
 PricePerMtok = Annotated[
-    Optional[float],
-    typer.Option(help="With --demonstrator llm: USD per million tokens, for the cost shown and recorded."),
+    Optional[str],
+    typer.Option(
+        metavar="IN[,OUT]",
+        help="With --demonstrator llm: USD per million prompt (IN) and completion (OUT) tokens, as price lists "
+        "give them (e.g. 0.15,0.6); one number prices both alike. For the cost shown and recorded.",
+    ),
 ]
 TeacherSchema = Annotated[
     bool,
@@ -142,6 +146,15 @@ TeacherSchema = Annotated[
         "--teacher-schema/--no-teacher-schema",
         help="With --demonstrator llm: ask for a JSON-schema answer (response_format); turn off for servers "
         "that refuse it (replies are then read as a bare name).",
+    ),
+]
+# a reasoning model as the teacher LLM, in every role: labelling, `base build`, `emergency`
+TeacherReasoning = Annotated[
+    bool,
+    typer.Option(
+        "--teacher-reasoning",
+        help="The teacher LLM is a reasoning model (OpenAI o-series, gpt-5): requests send max_completion_tokens, "
+        "with room for its hidden reasoning, and no temperature, which such models refuse.",
     ),
 ]
 StudentDtype = Annotated[
@@ -268,15 +281,21 @@ def _llm_teacher(
     store: Optional[Path],
     replay: Optional[Path],
     concurrency: Optional[int],
-    price_per_mtok: Optional[float],
+    price_per_mtok: Optional[str],
     schema: bool,
+    reasoning: bool,
     default_store: Path,
     on_usage: Any = None,
+    writes_functions: bool = False,
 ) -> Optional[LLMTeacherConfig]:
-    """The teacher LLM of ``--demonstrator llm``; its options without it are a one-line error."""
+    """The teacher LLM of ``--demonstrator llm``; its options without it are a one-line error.
+    ``writes_functions``: the command's teacher LLM also writes functions (``emergency``), so its
+    model, endpoint, store, replay and reasoning options stand without ``--demonstrator llm``."""
     if demonstrator != LLM:
-        given = {"--teacher": teacher, "--teacher-base-url": base_url, "--store": store, "--replay": replay}
-        given |= {"--concurrency": concurrency, "--price-per-mtok": price_per_mtok}
+        given = {"--concurrency": concurrency, "--price-per-mtok": price_per_mtok}
+        if not writes_functions:
+            given |= {"--teacher": teacher, "--teacher-base-url": base_url, "--store": store, "--replay": replay}
+            given |= {"--teacher-reasoning": reasoning or None}
         named = [option for option, value in given.items() if value is not None]
         if named:
             raise UserInputError(f"{', '.join(named)}: only with --demonstrator {LLM} (a teacher LLM labels decisions)")
@@ -286,14 +305,13 @@ def _llm_teacher(
             f"--demonstrator {LLM} needs --teacher MODEL (the model id is part of every stored request) and, "
             "unless it is OpenAI's, --teacher-base-url URL"
         )
-    if price_per_mtok is not None and not 0 <= price_per_mtok < math.inf:
-        raise UserInputError(f"--price-per-mtok must not be negative, and must be finite; got {price_per_mtok}")
+    price = None if price_per_mtok is None else parse_price(price_per_mtok)
     _check_outputs(folders={"--store": store})
     return LLMTeacherConfig(
-        teacher_config(teacher, base_url, None if replay else store or default_store, replay),
+        teacher_config(teacher, base_url, None if replay else store or default_store, replay, reasoning),
         concurrency=concurrency or 4,
         structured=schema,
-        price_per_mtok=price_per_mtok,
+        price_per_mtok=price,
         on_usage=on_usage,
     )
 
@@ -357,6 +375,7 @@ def play(
     concurrency: Concurrency = None,
     price_per_mtok: PricePerMtok = None,
     teacher_schema: TeacherSchema = True,
+    teacher_reasoning: TeacherReasoning = False,
 ) -> None:
     """Play one episode and show it."""
     _check_outputs({"--render": render, "--trace": trace})
@@ -364,6 +383,7 @@ def play(
     variant = variant or chosen.variants[0]
     options = replace(_options(chosen, base, retriever, top_k, seed, run, student, demonstrator), horizon=horizon)
     llm = (demonstrator, teacher, teacher_base_url, store, replay, concurrency, price_per_mtok, teacher_schema)
+    llm += (teacher_reasoning,)
     options = replace(options, llm=_llm_teacher(*llm, default_store=Path("runs") / "teacher-store"))
     with console.status(f"playing {escape(variant)} with {escape(agent)}"):
         result = play_episode(agent, chosen, variant, seed, options)
@@ -415,6 +435,16 @@ def eval_(
         int, typer.Option(min=0, help="Held-out decisions scored for selection accuracy (0: none).")
     ] = 300,
     parallel: Parallel = 8,
+    processes: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            max=256,
+            help="Worker processes the episodes are spread over, each with its own agent (spawned; episode i "
+            "goes to worker i mod N); results in episode order, the same as one process's for agents whose "
+            "episodes do not depend on each other (not random).",
+        ),
+    ] = 1,
     dtype: StudentDtype = _AGENT["dtype"].default,
     demonstrator: Teacher = None,
     horizon: Horizon = None,
@@ -425,6 +455,7 @@ def eval_(
     concurrency: Concurrency = None,
     price_per_mtok: PricePerMtok = None,
     teacher_schema: TeacherSchema = True,
+    teacher_reasoning: TeacherReasoning = False,
 ) -> None:
     """Evaluate an agent over many seeded episodes, with the task's own figures of its policy."""
     _check_outputs({"--json": json}, {"--figures": figures})
@@ -433,6 +464,7 @@ def eval_(
     options = _options(chosen, base, retriever, top_k, seed, run, student, demonstrator)
     options = replace(options, dtype=dtype, horizon=horizon)
     llm = (demonstrator, teacher, teacher_base_url, store, replay, concurrency, price_per_mtok, teacher_schema)
+    llm += (teacher_reasoning,)
     with _progress() as progress:
         bar = progress.add_task(f"eval {escape(agent)}", total=episodes, rate="")
         wins: list[bool] = []
@@ -460,6 +492,7 @@ def eval_(
             accuracy_examples=accuracy_examples,
             parallel=parallel,
             out=figures,
+            processes=processes,
         )
     term.print(_eval_table(chosen, summary, f"{agent} on {chosen.name}, {episodes} episodes"))
     for key, path in _figure_paths(summary, figures).items():
@@ -501,6 +534,15 @@ def data(
             help="Teacher episodes to record, round-robin over the task's variants; default: the task's recipe.",
         ),
     ] = None,
+    variant: Annotated[
+        Optional[list[str]],
+        typer.Option(
+            "--variant",
+            help="Variant to record (the task's own names, or any it accepts); repeat the option. Default: every "
+            "variant of the task, its held-out ones into the test split; name only training variants to spend "
+            "every episode on training and validation data.",
+        ),
+    ] = None,
     seed: Seed = _AGENT["seed"].default,
     base: BasePath = None,
     retriever: Retriever = _AGENT["retriever"].default,
@@ -521,6 +563,7 @@ def data(
     concurrency: Concurrency = None,
     price_per_mtok: PricePerMtok = None,
     teacher_schema: TeacherSchema = True,
+    teacher_reasoning: TeacherReasoning = False,
 ) -> None:
     """Record the teacher's stage decisions as distillation data (resumable)."""
     chosen = _task(task, set_)
@@ -532,6 +575,7 @@ def data(
     options = _options(chosen, base, retriever, top_k, seed, demonstrator=demonstrator)
     options = replace(options, min_gain=min_gain, horizon=horizon)
     llm = (demonstrator, teacher, teacher_base_url, store, replay, concurrency, price_per_mtok, teacher_schema)
+    llm += (teacher_reasoning,)
     with _progress() as progress:
         bar = progress.add_task("teacher episodes", total=episodes, rate="")
         shown = {"episode": "", "usage": ""}
@@ -546,12 +590,15 @@ def data(
 
         default_store = out.with_name(f"{out.stem}.teacher-store")
         options = replace(options, llm=_llm_teacher(*llm, default_store=default_store, on_usage=used))
-        generate_data(out, episodes, chosen, seed=seed, options=options, on_episode=advance)
-        usage = _checked_labels(out) if options.llm else None
+        generate_data(out, episodes, chosen, seed=seed, options=options, on_episode=advance, variants=variant)
+        usage = checked_labels(out) if options.llm else None
     held = f"held out: {', '.join(chosen.held_out)}" if chosen.held_out else "every fifth episode is the test split"
+    if variant and not set(variant) & set(chosen.held_out):
+        held = "no held-out variant recorded; every fifth episode is validation"
     term.print(f"data: {out} ({episodes} episodes of {chosen.name}; {held})", highlight=False)
     if usage:
-        cost = "" if usage.cost is None else f" (${usage.cost:.4f} at ${usage.price_per_mtok:g} per million)"
+        prices = f"${usage.price_in_per_mtok:g} in, ${usage.price_out_per_mtok:g} out per million"
+        cost = "" if usage.cost is None else f" (${usage.cost:.4f} at {prices})"
         term.print(
             f"labels: {usage.model} answered {usage.decisions} decisions in {usage.exchanges} exchanges, "
             f"{usage.prompt_tokens} prompt + {usage.completion_tokens} completion tokens{cost}; "
@@ -560,21 +607,6 @@ def data(
             highlight=False,
             markup=False,
         )
-
-
-def _checked_labels(out: Path) -> LabelUsage:
-    """What labelling ``out`` took; a teacher that gave no usable answer at all is an error (the
-    file stays, complete and resumable, but its labels are only the stages' defaults)."""
-    header, rows, _ = read_data(out)
-    usage = header.labels
-    if usage.decisions and usage.defaulted == usage.decisions:
-        reason = next(r.label.unusable[-1] for r in rows if r.label and r.label.defaulted)
-        raise EndpointError(
-            f"the teacher {usage.model} gave no usable answer in any of its {usage.decisions} decisions "
-            f"(for instance: {reason}); {out} holds only the stages' defaults. Try a stronger model, "
-            "or a server that honours the JSON schema"
-        )
-    return usage
 
 
 _TRAIN = {f.name: f for f in fields(TrainConfig)}
@@ -610,6 +642,15 @@ def train(
             "rule and its new default function), 0 for none."
         ),
     ] = _TRAIN["drills"].default,
+    drop_defaulted: Annotated[
+        bool,
+        typer.Option(
+            "--drop-defaulted",
+            help="Train (and validate) only on a teacher LLM's genuine answers (`data --demonstrator llm`): leave "
+            "out the decisions whose reply was unusable twice and fell back to the stage's default (for kd, the "
+            "unit steps that had one). Recorded in the run's config.",
+        ),
+    ] = _TRAIN["drop_defaulted"].default,
     epochs: Annotated[int, typer.Option(min=1, help="Passes over the training examples.")] = _TRAIN["epochs"].default,
     batch_size: Annotated[int, typer.Option(min=1, help="Examples per optimisation step (per device).")] = _TRAIN[
         "batch_size"
@@ -640,6 +681,7 @@ def train(
         max_examples=max_examples,
         balance=balance,
         drills=drills,
+        drop_defaulted=drop_defaulted,
         epochs=epochs,
         batch_size=batch_size,
         learning_rate=learning_rate,
@@ -833,6 +875,7 @@ def base_build(
     replay: Replay = None,
     retries: Retries = 2,
     per_stage: Annotated[int, typer.Option(help="Functions to ask for per stage.")] = 3,
+    teacher_reasoning: TeacherReasoning = False,
 ) -> None:
     """Let a teacher LLM write a verified base: every function checked, rejections fed back, every
     exchange stored so the build replays offline (--replay)."""
@@ -842,7 +885,9 @@ def base_build(
     if (out_dir / "CURRENT").is_file():
         load_base(out_dir, task=chosen)  # refuses another task's base, naming it
     store = store or out_dir / "teacher-store"
-    client = TeacherClient(TeacherConfig(teacher, teacher_base_url, store=store, replay=replay))
+    client = TeacherClient(
+        TeacherConfig(teacher, teacher_base_url, store=store, replay=replay, reasoning=teacher_reasoning)
+    )
 
     def show(outcome) -> None:
         names = ", ".join(f.name for f in outcome.admitted) or "none"
@@ -886,20 +931,27 @@ def emergency(
     teacher: Annotated[
         Optional[str],
         typer.Option(
-            "--teacher", help="Teacher model that writes the new functions (default: the shipped reference ones)."
+            "--teacher",
+            help="The teacher LLM's model id. It writes the new functions (default: the shipped reference ones) "
+            "and, with --demonstrator llm, also answers the teacher agent's decisions: one teacher LLM, both roles.",
         ),
     ] = None,
     teacher_base_url: TeacherUrl = None,
     store: Annotated[
-        Optional[Path], typer.Option(help="Teacher exchange store (default: BASE_OUT/teacher-store).")
+        Optional[Path],
+        typer.Option(help="The teacher LLM's exchange store, for both its roles (default: BASE_OUT/teacher-store)."),
     ] = None,
     replay: Replay = None,
     retries: Retries = 2,
+    teacher_reasoning: TeacherReasoning = False,
     retriever: Retriever = _AGENT["retriever"].default,
     top_k: TopK = _AGENT["top_k"].default,
     dtype: StudentDtype = _AGENT["dtype"].default,
     demonstrator: Teacher = None,
     horizon: Horizon = None,
+    concurrency: Concurrency = None,
+    price_per_mtok: PricePerMtok = None,
+    teacher_schema: TeacherSchema = True,
     json: Annotated[Optional[Path], typer.Option("--json", help="Write the report as JSON.")] = None,
 ) -> None:
     """Switch a new rule on, measure the agent with the stale base, add verified new functions as a
@@ -916,9 +968,12 @@ def emergency(
     base_out = base_out or Path("runs") / "emergency" / f"{chosen.name}-{scenario}" / "base"
     _check_outputs({"--json": json}, {"--base-out": base_out, "--store": store})
     _check_runs(run, kd_run)
-    client = _teacher_client(teacher, teacher_base_url, store or base_out / "teacher-store", replay)
+    store = store or base_out / "teacher-store"
+    llm = (demonstrator, teacher, teacher_base_url, store, replay, concurrency, price_per_mtok, teacher_schema)
+    labeller = _llm_teacher(*llm, teacher_reasoning, default_store=store, writes_functions=True)
+    client = _teacher_client(teacher, teacher_base_url, store, replay, teacher_reasoning)
     options = _options(chosen, base, retriever, top_k, seed, run, demonstrator=demonstrator)
-    options = replace(options, dtype=dtype, horizon=horizon)
+    options = replace(options, dtype=dtype, horizon=horizon, llm=labeller)
     trial = Trial(episodes=episodes, seed=seed, variants=tuple(variant or ()), parallel=parallel)
     with console.status(f"{escape(scenario)}: starting") as status:
         report = run_emergency(
@@ -956,14 +1011,19 @@ def _scenario(task: Task, name: str) -> Emergency:
     return known[name]
 
 
-def _teacher_client(teacher: Optional[str], base_url: Optional[str], store: Path, replay: Optional[Path]):
-    """A teacher LLM client where one is asked for (None: the task's reference functions answer)."""
+def _teacher_client(
+    teacher: Optional[str], base_url: Optional[str], store: Path, replay: Optional[Path], reasoning: bool = False
+):
+    """A teacher LLM client that writes functions where one is asked for (None: the task's reference
+    functions answer)."""
     if not (teacher or replay):
+        if reasoning:
+            raise UserInputError("--teacher-reasoning needs --teacher MODEL")
         return None
 
     if not teacher:
         raise UserInputError("--replay needs --teacher (the model id is part of every stored request)")
-    return TeacherClient(TeacherConfig(teacher, base_url, store=store, replay=replay))
+    return TeacherClient(TeacherConfig(teacher, base_url, store=store, replay=replay, reasoning=reasoning))
 
 
 PHASES = ("normal", "before", "after")  # an emergency report's measurements of one agent
@@ -1011,6 +1071,115 @@ def _print_recovery(task: Task, report: dict[str, Any]) -> None:
     )
 
 
+_ENTRY = {f.name: f for f in fields(TaskEntry)}
+
+
+@app.command()
+def distill(
+    out: Annotated[
+        Path,
+        typer.Option(
+            "--out", help="Folder for every artefact, summary.json and report.html; an existing one is resumed."
+        ),
+    ],
+    task: TaskRef = DEFAULT_TASK,
+    set_: Settings = None,
+    fresh: Annotated[
+        bool,
+        typer.Option(
+            help="Remove what an earlier run wrote there and redo every step (the teacher LLM's stored "
+            "exchanges stay: a request it answered is not paid for again)."
+        ),
+    ] = False,
+    teacher: Annotated[
+        Optional[str],
+        typer.Option(
+            "--teacher",
+            help="A teacher LLM's model id: it writes the base into OUT/TASK/base (every function verified) and "
+            "the emergencies' new functions, and labels the decisions with --demonstrator llm; its exchanges "
+            "are stored in OUT/TASK/teacher-store. Default: none; the task's bundled base and reference functions.",
+        ),
+    ] = None,
+    teacher_base_url: TeacherUrl = None,
+    demonstrator: Annotated[
+        Optional[str],
+        typer.Option(
+            "--demonstrator",
+            help="Who labels the decisions the students learn: one of the task's offline demonstrators "
+            "(default: its first; `logicdistill tasks show TASK`), or llm: the --teacher LLM.",
+        ),
+    ] = None,
+    data_episodes: Annotated[
+        Optional[int], typer.Option(max=MAX_EPISODES, help="Teacher episodes of data; default: the task's recipe.")
+    ] = None,
+    examples: Annotated[
+        Optional[int],
+        typer.Option(
+            max=MAX_EXAMPLES, help="Training budget of each student, ld and kd alike; default: the task's recipe."
+        ),
+    ] = None,
+    eval_episodes: Annotated[
+        int,
+        typer.Option(
+            max=MAX_EPISODES,
+            help="Episodes per agent and per emergency phase, on the task's held-out variants where it has any.",
+        ),
+    ] = _ENTRY["eval_episodes"].default,
+    agents: Annotated[
+        Optional[str],
+        typer.Option(
+            help="Agents evaluated, comma-separated; default: teacher,ld,kd,random and the task's baselines. "
+            "A student is trained only where an agent, the replay or an emergency needs it."
+        ),
+    ] = None,
+    emergency: Annotated[
+        Optional[list[str]],
+        typer.Option(
+            "--emergency",
+            help="An emergency of the task, run with the ld student (repeat the option for several); all (the "
+            "default): every one of the task's; none: no emergency.",
+        ),
+    ] = None,
+) -> None:
+    """Logic Distillation as one resumable pipeline: the base (bundled, or written by the teacher LLM
+    and verified), the teacher's decisions as data, the ld and kd students on the same budget,
+    every agent evaluated, the task's emergencies without retraining, then summary.json and
+    report.html. A step whose artefact exists is reused; each step is timed."""
+    _at_least(1, eval_episodes=eval_episodes)
+    _at_least(1, **{k: v for k, v in {"data_episodes": data_episodes, "examples": examples}.items() if v is not None})
+    entry = TaskEntry(
+        task,
+        settings=tuple(set_ or ()),
+        teacher=teacher,
+        teacher_base_url=teacher_base_url,
+        demonstrator=demonstrator,
+        data_episodes=data_episodes,
+        examples=examples,
+        eval_episodes=eval_episodes,
+        agents=None if agents is None else _names("--agents", agents.split(",")),
+        emergencies=_emergencies(emergency),
+    )
+    _run_pipeline(out, PipelineConfig(tasks=(entry,)), fresh)
+
+
+def _names(option: str, given: list[str]) -> tuple[str, ...]:
+    names = tuple(dict.fromkeys(n.strip() for n in given))
+    if not names or "" in names:
+        raise UserInputError(f"{option} takes names separated by commas, none of them empty")
+    return names
+
+
+def _emergencies(given: Optional[list[str]]) -> Optional[tuple[str, ...]]:
+    """``--emergency`` as the entry takes it: None for all of the task's, () for none."""
+    if not given or given == ["all"]:
+        return None
+    if given == ["none"]:
+        return ()
+    if {"all", "none"} & set(given):
+        raise UserInputError("--emergency all and --emergency none stand alone; or name the emergencies to run")
+    return _names("--emergency", given)
+
+
 @app.command()
 def demo(
     out: Annotated[Path, typer.Option("--out", help="Folder for every artefact, summary.json and report.html.")] = Path(
@@ -1018,9 +1187,15 @@ def demo(
     ),
     fresh: Annotated[bool, typer.Option(help="Remove what an earlier demo wrote there and redo every step.")] = False,
 ) -> None:
-    """Logic Distillation end to end on the offline default models: teacher data, LD and KD students,
-    every agent evaluated, an emergency, a report (20-25 minutes on 2 CPU cores; steps whose
-    artefacts exist are reused)."""
+    """Logic Distillation end to end on the offline default models: the `distill` pipeline over
+    pursuit and 21 Points at small sizes (teacher data, LD and KD students, every agent evaluated,
+    a replay, an emergency, a report): 20-25 minutes on 2 CPU cores; steps whose artefacts exist
+    are reused."""
+    _run_pipeline(out, DEMO, fresh)
+
+
+def _run_pipeline(out: Path, config: PipelineConfig, fresh: bool) -> None:
+    """Run (or resume) ``config`` under ``out``, a bar per step, then print the comparison."""
     _check_outputs(folders={"--out": out})
     progress, bars = _progress(), {}  # step name -> its bar
 
@@ -1032,7 +1207,7 @@ def demo(
         progress.update(bars[step], completed=done, total=total, rate=escape(note))
 
     try:
-        summary = run_demo(out, fresh=fresh, on_progress=show)
+        summary = run_pipeline(out, config, fresh=fresh, on_progress=show)
     finally:
         if bars:
             progress.stop()
@@ -1040,12 +1215,19 @@ def demo(
     table = Table(
         "agent",
         *(Column(escape(f"{group}\n{label}"), justify="right") for group, label in columns),
-        title="Logic Distillation demo (held-out variants where a task has them)",
+        title=escape(f"{config.title} (held-out variants where a task has them)"),
     )
     for row in rows:
         table.add_row(*map(escape, row))
     term.print(table)
-    term.print(f"report: {out / 'report.html'}\nsummary: {out / 'summary.json'}", highlight=False)
+    reused = sum(t["reused"] for t in summary["steps"].values())
+    term.print(
+        f"steps: {len(summary['steps']) - reused} run, {reused} reused; "
+        f"{summary['total_seconds'] / 60:.1f} minutes of compute in all\n"
+        f"report: {out / 'report.html'}\nsummary: {out / 'summary.json'}",
+        highlight=False,
+        markup=False,
+    )
 
 
 def _fail(message: str) -> NoReturn:

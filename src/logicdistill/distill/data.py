@@ -14,8 +14,9 @@ episode.
 
 from __future__ import annotations
 
+import math
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any, BinaryIO, Literal
@@ -27,7 +28,7 @@ from logicdistill.agent.episodes import EpisodeResult, run_episode, run_episodes
 from logicdistill.agent.factory import LLM, AgentOptions, build_agent
 from logicdistill.agent.llm_teacher import DecisionLabel, LabelUsage
 from logicdistill.agent.loop import stage_line
-from logicdistill.errors import UserInputError
+from logicdistill.errors import EndpointError, UserInputError
 from logicdistill.plugins import reference_of
 from logicdistill.tasks.api import Task
 from logicdistill.userfiles import MiB, decode_utf8, describe_size, open_user_file, parse_json
@@ -50,7 +51,7 @@ class DataHeader(BaseModel):
     seed: int
     settings: dict[str, str]  # the task's (``Task.setting_values``); the teacher's min_gain and
     # demonstrator when not the task's
-    variants: list[str]  # where episodes were played (``Task.variants``)
+    variants: list[str]  # where episodes were played, in turn (all of ``Task.variants`` unless the run named some)
     held_out: list[str]  # variants whose episodes form the test split only
     base_fingerprint: str
     manuals: dict[str, str]  # function name -> manual text
@@ -102,10 +103,17 @@ class EpisodeRow(BaseModel):
     steps: int
 
 
-def split_of(variant: str, episode: int, held_out: list[str]) -> Split:
-    if variant in held_out or (not held_out and episode % VAL_EVERY == VAL_EVERY - 2):
+def split_of(variant: str, episode: int, held_out: list[str], variants: int = 1) -> Split:
+    """The split of episode ``episode``, which plays ``variant``, one of ``variants`` played in turn."""
+    if variant in held_out:
         return "test"
-    return "val" if episode % VAL_EVERY == VAL_EVERY - 1 else "train"
+    # Where the number of variants shares a factor with VAL_EVERY, a plain ``episode % VAL_EVERY``
+    # would send the same variants to validation every round (with 5 variants, one variant only,
+    # never trained on); moving one place each round rotates validation over them all.
+    turn = episode + (episode // variants if math.gcd(variants, VAL_EVERY) > 1 else 0)
+    if not held_out and turn % VAL_EVERY == VAL_EVERY - 2:
+        return "test"
+    return "val" if turn % VAL_EVERY == VAL_EVERY - 1 else "train"
 
 
 def decision_rows(
@@ -283,15 +291,23 @@ def generate_data(
     seed: int = 0,
     options: AgentOptions | None = None,
     on_episode: Callable[[EpisodeRow], None] | None = None,
+    variants: Sequence[str] | None = None,
 ) -> Path:
     """Play ``episodes`` teacher episodes of ``task`` (resuming a partial file) and append their
-    decisions. Episode i plays the task's variant i mod n; the held-out variants form the test split.
+    decisions. Episode i plays variant i mod n of ``variants`` (default: every one of the task's);
+    the held-out variants form the test split. Naming only training variants spends every episode
+    on training and validation data (the held-out ones are then left to ``eval``).
 
     With a teacher LLM (``options.demonstrator`` is ``LLM``) one agent serves every variant (it
     reads no environment), ``options.llm.concurrency`` episodes play in lock step so that its
     requests run concurrently (``agent.llm_teacher``), episodes are written in order as they
     complete, and when all are done the header gets the counts of the whole file's labels."""
     out, options = Path(out), options or AgentOptions()
+    played = list(variants or task.variants)
+    if not played or len(set(played)) < len(played):
+        raise UserInputError(f"name each variant to play once; got {', '.join(played) or 'none'}")
+    for variant in variants or ():
+        task.make_env(variant)  # a variant the task does not accept fails here, before the file is touched
     base = options.base or task.bundled_base()
     llm = options.llm if options.demonstrator == LLM else None
     if options.demonstrator == LLM and llm is None:
@@ -310,7 +326,7 @@ def generate_data(
             **({} if options.min_gain is None else {"min_gain": str(options.min_gain)}),
             **({} if options.demonstrator is None else {"demonstrator": options.demonstrator}),
         },
-        variants=list(task.variants),
+        variants=played,
         held_out=list(task.held_out),
         base_fingerprint=base.fingerprint,
         manuals={f.name: f.manual.text() for f in base.functions},
@@ -323,7 +339,7 @@ def generate_data(
     options = replace(options, base=base, seed=seed)
 
     def record(episode: int, result: EpisodeResult) -> None:
-        split = split_of(result.variant, episode, list(task.held_out))
+        split = split_of(result.variant, episode, list(task.held_out), len(played))
         rows = decision_rows(result, result.variant, episode, split, np.random.default_rng([seed, episode]))
         marker = EpisodeRow(
             episode=episode,
@@ -340,22 +356,41 @@ def generate_data(
     if llm is None:
         agents: dict[str, Any] = {}  # per variant: an offline teacher may simulate in its environment
         for episode in range(start, episodes):
-            variant = task.variants[episode % len(task.variants)]
+            variant = played[episode % len(played)]
             env = task.make_env(variant)
             if variant not in agents:
                 agents[variant] = build_agent("teacher", task, env, options)
             record(episode, run_episode(task, env, agents[variant], seed + episode, keep=True, variant=variant))
         return out
     if start < episodes:
-        _play_in_lock_step(task, options, seed, start, episodes, llm.concurrency, record)
+        _play_in_lock_step(task, played, options, seed, start, episodes, llm.concurrency, record)
     _, decisions, done = read_data(out)
     labels = [d.label for d in decisions if d.label is not None]
     _rewrite(out, header.model_copy(update={"labels": llm.usage(labels)}), decisions, done)
     return out
 
 
+def checked_labels(out: str | Path) -> LabelUsage:
+    """What labelling ``out`` with a teacher LLM took; a teacher that gave no usable answer at all
+    is an error (the file stays, complete and resumable, but its labels are only the stages'
+    defaults)."""
+    header, rows, _ = read_data(out)
+    usage = header.labels
+    if usage is None:
+        raise UserInputError(f"{out} was not labelled by a teacher LLM")
+    if usage.decisions and usage.defaulted == usage.decisions:
+        reason = next(r.label.unusable[-1] for r in rows if r.label and r.label.defaulted)
+        raise EndpointError(
+            f"the teacher {usage.model} gave no usable answer in any of its {usage.decisions} decisions "
+            f"(for instance: {reason}); {out} holds only the stages' defaults. Try a stronger model, "
+            "or a server that honours the JSON schema"
+        )
+    return usage
+
+
 def _play_in_lock_step(
     task: Task,
+    played: list[str],
     options: AgentOptions,
     seed: int,
     start: int,
@@ -366,7 +401,7 @@ def _play_in_lock_step(
     """Episodes ``start`` to ``episodes - 1`` with one agent, ``parallel`` at a time in lock step;
     each is recorded once every episode before it is, so a file cut short holds whole episodes
     in order."""
-    variant_of = {e: task.variants[e % len(task.variants)] for e in range(start, episodes)}
+    variant_of = {e: played[e % len(played)] for e in range(start, episodes)}
     agent = build_agent("teacher", task, task.make_env(variant_of[start]), options)
     ended: dict[int, EpisodeResult] = {}
     following = start

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from accelerate import PartialState
 
-from logicdistill.distill.data import read_data
+from logicdistill.distill.data import DecisionRow, read_data
 from logicdistill.distill.examples import (
     Example,
     Mode,
@@ -73,6 +73,7 @@ class TrainConfig:
     max_length: int = 640  # longer examples are skipped (and counted)
     save_steps: int = 25
     seed: int = 0
+    drop_defaulted: bool = False  # leave out what a teacher LLM did not really answer (``without_defaulted``)
     dtype: str = field(
         default="auto",
         metadata={
@@ -80,6 +81,16 @@ class TrainConfig:
             "bf16, CPUs with AVX512-BF16 or AMX; else fp32), float32 or bfloat16"
         },
     )
+
+
+def without_defaulted(rows: list[DecisionRow], mode: Mode) -> list[DecisionRow]:
+    """``rows`` less what a teacher LLM did not really answer (``data --demonstrator llm``): for
+    ``ld`` the decisions whose label fell back to the stage's default (``DecisionLabel.defaulted``);
+    for ``kd`` every unit step that had one of them, since its final action followed from a default."""
+    if mode == "ld":
+        return [r for r in rows if not (r.label and r.label.defaulted)]
+    tainted = {(r.episode, r.step, r.unit) for r in rows if r.label and r.label.defaulted}
+    return [r for r in rows if (r.episode, r.step, r.unit) not in tainted]
 
 
 def lora_config(cfg: TrainConfig):
@@ -169,12 +180,25 @@ def _check_run_folder(out: Path, resume: bool) -> None:
     check_output_folder(out, "run folder")
 
 
-def _check_trainable(data_path: str | Path, header, rows, mode: Mode) -> None:
+def _drop_defaulted(data_path: str | Path, header, rows: list[DecisionRow], mode: Mode) -> tuple[list, int]:
+    """The rows ``without_defaulted`` in the train and validation splits (the test split stays
+    what ``eval`` scores against), and how many were left out."""
+    if header.labels is None:
+        raise UserInputError(
+            f"--drop-defaulted: {data_path} was not labelled by a teacher LLM (`data --demonstrator llm`), "
+            "so no label fell back to a default"
+        )
+    keep = {id(r) for r in without_defaulted([r for r in rows if r.split != "test"], mode)}
+    kept = [r for r in rows if r.split == "test" or id(r) in keep]
+    return kept, len(rows) - len(kept)
+
+
+def _check_trainable(data_path: str | Path, header, rows, mode: Mode, note: str = "") -> None:
     """At least one training example, known from the rows alone (before the student loads)."""
     if not example_rows(header, [r for r in rows if r.split == "train"], mode):
         raise UserInputError(
             f"{data_path} has no training examples for mode {mode} (no usable decisions in "
-            "its train split); generate more episodes with `logicdistill data`"
+            f"its train split{note}); generate more episodes with `logicdistill data`"
         )
 
 
@@ -217,14 +241,18 @@ def train(
     out = Path(out)
     header, rows, _ = read_data(data_path)
     cfg = with_task_defaults(cfg, header.task_class or header.task)
-    _check_trainable(data_path, header, rows, cfg.mode)
+    dropped = 0
+    if cfg.drop_defaulted:
+        rows, dropped = _drop_defaulted(data_path, header, rows, cfg.mode)
+    note = " once --drop-defaulted left out the defaulted labels" if dropped else ""
+    _check_trainable(data_path, header, rows, cfg.mode, note)
     _check_run_folder(out, resume)
     state = processes()
     state.wait_for_everyone()  # every process has checked the folder before the main one creates it
     if not state.is_main_process:
-        return _train_into(out, data_path, header, rows, cfg, resume, None)
+        return _train_into(out, data_path, header, rows, cfg, resume, None, dropped)
     with _run_folder(out):
-        return _train_into(out, data_path, header, rows, cfg, resume, on_precision)
+        return _train_into(out, data_path, header, rows, cfg, resume, on_precision, dropped)
 
 
 def _train_into(
@@ -235,7 +263,9 @@ def _train_into(
     cfg: TrainConfig,
     resume: bool,
     on_precision: Callable[[Precision], None] | None,
+    dropped: int = 0,
 ) -> dict[str, Any]:
+    """``dropped``: decision rows ``cfg.drop_defaulted`` left out (recorded in the run's config)."""
     student = load_student(cfg.student)
     train_rows = distinct([r for r in rows if r.split == "train"], cfg.mode)  # the budget buys distinct decisions
     drawn = draw(
@@ -263,6 +293,7 @@ def _train_into(
         "top_k": header.top_k,
         "base_fingerprint": header.base_fingerprint,
         "train": asdict(cfg),
+        "dropped_defaulted": dropped,  # decision rows --drop-defaulted left out (train and val splits)
         "student_name": student.name,
         "precision": metrics["precision"],
     }

@@ -13,7 +13,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from logicdistill.agent.factory import STUDENT_AGENTS, AgentOptions
+from logicdistill.agent.factory import LLM, STUDENT_AGENTS, AgentOptions
 from logicdistill.emergency.respond import add_version, new_functions
 from logicdistill.emergency.trial import Trial
 from logicdistill.evaluation.run import evaluate
@@ -107,7 +107,11 @@ def measure_agent(agent: str, task: Task, options: AgentOptions, trial: Trial) -
     """One phase: ``trial.episodes`` episodes over the trial's variants (default: every variant of
     the task, not only ``eval``'s held-out ones: the rule is new everywhere), in lock step for the
     students only (batching helps a model, while a teacher's look-ahead caches work per episode),
-    summarised without the per-episode lists."""
+    and for a teacher LLM, whose ``concurrency`` episodes advance together so that their requests
+    run at once (as in ``data``); summarised without the per-episode lists."""
+    parallel = trial.parallel if agent in STUDENT_AGENTS else 1
+    if agent == "teacher" and options.demonstrator == LLM and options.llm is not None:
+        parallel = options.llm.concurrency
     summary = evaluate(
         agent,
         task,
@@ -116,7 +120,7 @@ def measure_agent(agent: str, task: Task, options: AgentOptions, trial: Trial) -
         options,
         variants=trial.variants or task.variants,
         accuracy_examples=0,
-        parallel=trial.parallel if agent in STUDENT_AGENTS else 1,
+        parallel=parallel,
     )
     if isinstance(summary.get("disagreements"), list):
         summary["disagreement_count"] = len(summary["disagreements"])

@@ -14,9 +14,11 @@ import numpy as np
 
 from logicdistill.agent.episodes import EpisodeResult, run_episode, run_episodes, summarise
 from logicdistill.agent.factory import AgentOptions, build_agent, student_for
+from logicdistill.agent.llm_teacher import LabelUsage, LLMTeacher
 from logicdistill.agent.loop import act_on_states
 from logicdistill.distill.data import read_data
 from logicdistill.distill.train import held_out_accuracy
+from logicdistill.evaluation.processes import play_in_processes
 from logicdistill.functions.base import atomic_write_text
 from logicdistill.student.runs import read_run_config
 from logicdistill.tasks.api import Task
@@ -49,13 +51,16 @@ def evaluate(
     accuracy_examples: int = 300,
     parallel: int = 1,
     out: Path | None = None,
+    processes: int = 1,
 ) -> dict[str, Any]:
     """``episodes`` episodes spread round-robin over ``variants`` (default: the task's
     ``eval_variants``, its held-out variants where it has any); episode i
     uses seed ``seed + i``. ``parallel`` episodes advance together so a student scores their
-    decisions in shared batches. Then the task's figures of the whole policy
-    (``Task.policy_metrics``, drawn under ``out``) and, for selectors, agreement with the
-    teacher on held-out data."""
+    decisions in shared batches; ``processes`` > 1 spreads the episodes over that many worker
+    processes, each with its own agent (``evaluation.processes``), the results in episode order.
+    Then the task's figures of the whole policy (``Task.policy_metrics``, drawn under ``out``)
+    and, for selectors, agreement with the teacher on held-out data. A teacher LLM's token usage
+    and cost (``--demonstrator llm``) is ``teacher_llm``."""
     variants = list(variants or task.eval_variants)
     agent = build_agent(agent_name, task, task.make_env(variants[0]), replace(options, seed=seed))
     held = accuracy_data(agent_name, options, data, accuracy_examples)
@@ -66,8 +71,33 @@ def evaluate(
 
     # the whole policy first: a random agent's table then does not depend on how many episodes were played
     policy = task.policy_metrics(lambda states: [action for action, _ in act_on_states(agent, states)], seed, out)
+    labeller = getattr(agent, "selector", None)
+    labeller = labeller if isinstance(labeller, LLMTeacher) else None  # a teacher LLM: its usage is reported
+    processes = max(1, min(processes, episodes))
     start = time.perf_counter()
-    results = run_episodes(task, env_for, agent, [seed + i for i in range(episodes)], parallel, on_episode)
+    if processes > 1:
+        tallies = [labeller.tally()] if labeller else []  # what the policy figures asked, here
+        live = options.llm.on_usage if labeller and options.llm else None
+
+        def running(parts: list[LabelUsage]) -> None:  # the workers' counts so far, each as it stands
+            live(labeller.usage.merged([*tallies, *((usage, None) for usage in parts)]))
+
+        results, more = play_in_processes(
+            agent_name,
+            task,
+            variants,
+            episodes,
+            seed,
+            options,
+            processes,
+            parallel,
+            on_episode,
+            running if live else None,
+        )
+        tallies += more
+    else:
+        results = run_episodes(task, env_for, agent, [seed + i for i in range(episodes)], parallel, on_episode)
+        tallies = [labeller.tally()] if labeller else []
     wall = time.perf_counter() - start
     summary = summarise(
         results,
@@ -78,9 +108,12 @@ def evaluate(
         retriever=options.retriever,
         top_k=options.top_k,
         parallel=parallel,
+        processes=processes,
         wall_seconds=wall,
         stage_decisions_per_s=sum(len(r.stage_ms) for r in results) / wall if wall else None,
     )
+    if labeller:
+        summary["teacher_llm"] = labeller.usage.merged(tallies).model_dump()
     summary.update(policy)
     summary.update(selection_accuracy(agent_name, options, held, accuracy_examples))
     return summary

@@ -41,6 +41,13 @@ class RuntimeCounts:
     worker_restarts: int = 0
     quarantined: dict[str, str] = field(default_factory=dict)  # function name -> why
 
+    def add(self, other: RuntimeCounts) -> None:
+        """Count another process's calls too (``eval --processes``: each worker has its own runtime)."""
+        self.sandboxed_calls += other.sandboxed_calls
+        self.failures.update(other.failures)
+        self.worker_restarts += other.worker_restarts
+        self.quarantined.update(other.quarantined)
+
     def as_dict(self) -> dict[str, Any]:
         return {
             "sandboxed_calls": self.sandboxed_calls,

@@ -8,6 +8,7 @@ endpoint is never contacted: answers come from that store only, and a missing on
 from __future__ import annotations
 
 import os
+import re
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +19,11 @@ from logicdistill.errors import EndpointError, UserInputError
 from logicdistill.teacher.store import Exchange, ExchangeStore, Reply, request_key
 
 LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1", "0.0.0.0"})
+# A reasoning model's hidden reasoning counts against its reply budget (``max_completion_tokens``):
+# ``reasoning`` adds this many tokens to the visible reply's budget. It only bounds a runaway
+# reply; what is paid is what the model uses.
+REASONING_TOKENS = 16_384
+REASONING_HINT = "for a reasoning model (OpenAI o-series, gpt-5) add --teacher-reasoning"
 
 
 @dataclass(frozen=True)
@@ -31,6 +37,11 @@ class TeacherConfig:
     timeout: float = 300.0  # seconds per request: large models write slowly
     max_retries: int = 1  # the openai client's retries, with exponential backoff (honouring Retry-After),
     # of connection errors, timeouts, 408, 409, 429 and 5xx answers
+    reasoning: bool = False  # a reasoning model (OpenAI o-series, gpt-5): they refuse ``max_tokens`` and any
+    # temperature but the default, so the request sends ``max_completion_tokens`` (max_tokens plus
+    # REASONING_TOKENS for the hidden reasoning) and no temperature. Off, requests are what they always
+    # were (``max_tokens``, ``temperature``): stores recorded before replay unchanged, and servers that
+    # know only ``max_tokens`` (Ollama, LM Studio) still cap the reply
 
 
 def api_key(base_url: str | None) -> str:
@@ -62,13 +73,11 @@ class TeacherClient:
         """The request content that keys the store; ``params`` are further request fields (e.g.
         ``response_format``), part of the key like every other."""
         c = self.config
-        return {
-            "model": c.model,
-            "messages": messages,
-            "temperature": c.temperature,
-            "max_tokens": c.max_tokens,
-            **params,
-        }
+        if c.reasoning:
+            limits: dict[str, Any] = {"max_completion_tokens": c.max_tokens + REASONING_TOKENS}
+        else:
+            limits = {"temperature": c.temperature, "max_tokens": c.max_tokens}
+        return {"model": c.model, "messages": messages, **limits, **params}
 
     def chat(self, messages: list[dict[str, str]], **params: Any) -> Exchange:
         """The stored exchange for this request, else the endpoint's answer, stored. Safe to call
@@ -114,7 +123,16 @@ class TeacherClient:
                 f"completions (404): {exc.message}"
             ) from None
         except APIStatusError as exc:
-            raise EndpointError(f"the teacher endpoint {where} answered {exc.status_code}: {exc.message}") from None
+            hint = ""
+            if (
+                exc.status_code == 400
+                and not self.config.reasoning
+                and re.search(r"max_tokens|temperature", exc.message)
+            ):
+                hint = f"; {REASONING_HINT}"
+            raise EndpointError(
+                f"the teacher endpoint {where} answered {exc.status_code}: {exc.message}{hint}"
+            ) from None
         except OpenAIError as exc:
             raise EndpointError(f"the teacher endpoint {where} failed: {exc}") from None
         with self._lock:

@@ -37,13 +37,15 @@ def path_through_unseen_step(state, subgoal):
 
 def turn_to_look(state, subgoal):
     """Turn towards the subgoal's cell without moving (left or right, whichever faces it sooner);
-    if it is straight ahead, take the shortest-path step.
+    if it is straight ahead, or the subgoal is not to explore, take the shortest-path step.
 
     When: I am exploring and the unseen cells lie beside or behind me: a turn shows them sooner
     than walking there.
     """
     verb, cell = subgoal
-    turn = state.turn_towards(cell)
+    # Only a look needs no walking; towards an object a turn alone can undo the path's last step
+    # (a door diagonally ahead: turn, then the path turns back), so there I act as the path does.
+    turn = state.turn_towards(cell) if verb == "explore" else None
     if turn:
         return turn
     if tuple(cell) == state.front and verb in ("pick up", "drop", "toggle"):

@@ -80,12 +80,22 @@ def fetch_key_for_locked_door(state):
 
 def put_down_next_to_target(state):
     """Drop what I carry on the empty cell next to the mission's fixed object that I can face
-    soonest ('put X next to Y': next to the nearest seen Y).
+    soonest ('put X next to Y': next to the nearest seen Y); while I do not carry X, head for what
+    the mission's current step names.
 
     When: the mission says put X next to Y and I carry X.
     """
     step = state.current_step()
-    fixed = step[2] if step[0] == "put" else step[1]
+    if step[0] != "put" or not state.matches(state.carrying, step[1]):
+        # Not my situation: do what the mission's current step says, as head-for does, so that
+        # I am offered only where I would change the plan, never as a drop in the wrong place.
+        verb = {"go to": "go to", "pick up": "pick up", "open": "toggle", "put": "pick up"}[step[0]]
+        found = state.find(step[1])
+        if found:
+            return (verb, found[0])
+        frontier = state.unseen_frontier()
+        return ("explore", frontier[0] if frontier else state.front)
+    fixed = step[2]
     spots = [c for y in state.find(fixed) for c in state.empty_next_to(y)]
     spots = [c for c in spots if state.steps_to_face(c) is not None]
     if spots:

@@ -1,16 +1,19 @@
-"""``summary.json``: the demo's figures read back from its artefacts, and the comparison table that
-the terminal and the report both show.
+"""``summary.json``: the pipeline's figures read back from its artefacts, and the comparison table
+that the terminal and the report both show.
 
-Shape: ``config`` (every size, flat), ``tasks.<task>`` with ``label``, ``reference``, ``settings``,
-``eval_variants`` and ``held_out`` (whether those are variants no student trained on), ``metrics``
-(the table's columns: name, label, format, higher_is_better, from the task's own metrics), ``data``,
-``train.<mode>`` and ``agents.<agent>`` (every figure of ``logicdistill eval``'s summary, plus
-``figures``: what the task drew of the policy, by its key in that summary); ``emergencies`` (per
-entry that runs one: each agent's headline figure under normal rules, the new rule with the stale
-base, and with the new functions); ``replay`` (the student's game and its files, or None);
-``steps`` (seconds per step, whether reused). Paths are relative to the demo folder, so the folder
-can be moved as a whole. Nothing here knows any particular task: names, labels and formats of the
-figures come from each task's ``metrics``.
+Shape: ``title`` and ``about`` (what the report says of the run), ``config`` (every setting, flat),
+``tasks.<task>`` with ``label``, ``reference``, ``settings``, ``eval_variants`` and ``held_out``
+(whether those are variants no student trained on), ``metrics`` (the table's columns: name, label,
+format, higher_is_better, from the task's own metrics), ``base`` (bundled or written by the
+teacher LLM: its fingerprint and functions by stage), ``data`` (with its demonstrator, and what a
+teacher LLM's labels took), ``train.<mode>`` (the students trained) and ``agents.<agent>`` (every
+figure of ``logicdistill eval``'s summary, plus ``figures``: what the task drew of the policy, by
+its key in that summary); ``emergencies`` (per task and scenario: each agent's headline figure under
+normal rules, the new rule with the stale base, and with the new functions); ``replay`` (the
+student's game and its files, or None); ``steps`` (seconds per step, whether reused) and
+``total_seconds``. Paths are relative to the output folder, so the folder can be moved as a whole.
+Nothing here knows any particular task: names, labels and formats of the figures come from each
+task's ``metrics``.
 """
 
 from __future__ import annotations
@@ -20,11 +23,11 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from logicdistill.demo.pipeline import DemoConfig, Layout, Planned, read_artefact
 from logicdistill.distill.data import read_data
+from logicdistill.pipeline.steps import Layout, PipelineConfig, Planned, base_of, read_artefact, sizes
 from logicdistill.tasks.api import Metric
 
-FORMAT = "logicdistill-summary/2"  # 2: tasks described by their own metrics
+FORMAT = "logicdistill-summary/3"  # 3: bases, demonstrators, several emergencies per task
 TRAIN_KEYS = ("train_examples", "steps", "train_seconds", "val_examples", "val_accuracy", "val_balanced_accuracy")
 PHASES = {"normal": "normal rules", "before": "new rule, stale base", "after": "new rule, new function"}
 # what every evaluation measures, after each task's own metrics; short labels fit a terminal
@@ -49,13 +52,15 @@ def columns_of(planned: Planned) -> list[dict[str, Any]]:
 
 
 def build_summary(
-    layout: Layout, config: DemoConfig, planned: list[Planned], timings: dict[str, dict[str, Any]]
+    layout: Layout, config: PipelineConfig, planned: list[Planned], timings: dict[str, dict[str, Any]]
 ) -> dict[str, Any]:
     return {
         "format": FORMAT,
-        "config": config.sizes(),
+        "title": config.title,
+        "about": config.about,
+        "config": sizes(config, planned),
         "tasks": {p.key: _task(layout, p) for p in planned},
-        "emergencies": [_emergency(layout, p) for p in planned if p.entry.emergency is not None],
+        "emergencies": [_emergency(layout, p, s.name) for p in planned for s in p.scenarios()],
         "replay": next((_replay(layout, p) for p in planned if p.entry.replay), None),
         "steps": timings,
         "total_seconds": sum(t["seconds"] or 0.0 for t in timings.values()),
@@ -65,16 +70,18 @@ def build_summary(
 
 def _task(layout: Layout, planned: Planned) -> dict[str, Any]:
     key = planned.key
-    _, rows, episodes = read_data(layout.data(key))
+    header, rows, episodes = read_data(layout.data(key))
     data = {
+        "demonstrator": planned.entry.demonstrator,
         "episodes": len(episodes),
         "teacher_success": sum(e.success for e in episodes) / max(1, len(episodes)),
         "decisions": len(rows),
         "forced": sum(r.forced for r in rows),
+        "labels": header.labels.model_dump() if header.labels else None,
         "path": _relative(layout, layout.data(key)),
     }
     train = {}
-    for mode in ("ld", "kd"):
+    for mode in planned.modes:
         run = layout.run(key, mode)
         metrics = read_artefact(run / "metrics.json")
         train[mode] = {
@@ -89,6 +96,7 @@ def _task(layout: Layout, planned: Planned) -> dict[str, Any]:
         "eval_variants": planned.eval_variants or list(planned.task.variants),
         "held_out": planned.eval_variants is not None,
         "metrics": columns_of(planned),
+        "base": _base(layout, planned),
         "data": data,
         "train": train,
         "agents": agents,
@@ -108,8 +116,19 @@ def _agent(layout: Layout, key: str, agent: str) -> dict[str, Any]:
     return {**numbers, "figures": drawn}
 
 
-def _emergency(layout: Layout, planned: Planned) -> dict[str, Any]:
-    report = read_artefact(layout.emergency(planned.key))
+def _base(layout: Layout, planned: Planned) -> dict[str, Any]:
+    base = base_of(layout, planned)
+    return {
+        "source": "bundled" if planned.entry.teacher is None else "teacher",
+        "teacher": planned.entry.teacher,
+        "fingerprint": base.fingerprint,
+        "functions": {s.name: [f.name for f in base.by_stage(s.name)] for s in planned.task.stages},
+        "path": None if planned.entry.teacher is None else _relative(layout, layout.base(planned.key)),
+    }
+
+
+def _emergency(layout: Layout, planned: Planned, scenario: str) -> dict[str, Any]:
+    report = read_artefact(layout.emergency(planned.key, scenario))
     name = report["metric"]
     metric = next(
         (m for m in planned.task.metrics if m.name == name),

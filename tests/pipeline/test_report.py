@@ -1,4 +1,4 @@
-"""The demo report, rendered from a small summary and small real artefacts (figures a task drew,
+"""The pipeline's report, rendered from a small summary and small real artefacts (figures a task drew,
 a learning curve, a short teacher replay of pursuit): its content, that it is self-contained, and
 that a real headless browser (Debian's ``chromium``, installed by `make chromium`) loads it, runs
 its script without errors and draws a page that is not blank."""
@@ -11,12 +11,13 @@ import pytest
 from PIL import Image
 
 from logicdistill.agent.factory import AgentOptions
-from logicdistill.demo.charts import bars
-from logicdistill.demo.pipeline import DemoConfig, Layout
-from logicdistill.demo.report import render_report, replay_captions, write_report
-from logicdistill.demo.summary import comparison
 from logicdistill.distill.train import plot_learning_curve
 from logicdistill.evaluation.run import play, write_trace
+from logicdistill.pipeline import DEMO
+from logicdistill.pipeline.charts import bars
+from logicdistill.pipeline.report import render_report, replay_captions, write_report
+from logicdistill.pipeline.steps import Layout, plan, sizes
+from logicdistill.pipeline.summary import comparison
 from logicdistill.tasks import SUCCESS_RATE, Metric, make_task
 
 AGENTS = {"teacher": (1.0, 0.0), "ld": (0.5, 0.0327), "greedy": (0.0, None)}  # pursuit success, 21 regret
@@ -62,10 +63,21 @@ def demo_folder(tmp_path_factory):
     result = play("teacher", task, "ring", 2, AgentOptions(retriever="bm25"))
     task.save_replay(result.states, layout.replay("pursuit", ".gif"))
     write_trace(layout.replay("pursuit", ".jsonl"), result)
-    data = {"episodes": 3, "teacher_success": 1.0, "decisions": 270, "forced": 27, "path": "pursuit/data.jsonl"}
+    data = {
+        "demonstrator": "rollout",
+        "episodes": 3,
+        "teacher_success": 1.0,
+        "decisions": 270,
+        "forced": 27,
+        "labels": None,
+        "path": "pursuit/data.jsonl",
+    }
+    bundled = {"source": "bundled", "teacher": None, "fingerprint": "0123456789abcdef", "path": None}
     summary = {
-        "format": "logicdistill-summary/2",
-        "config": DemoConfig().sizes(),
+        "format": "logicdistill-summary/3",
+        "title": "Logic Distillation demo",
+        "about": "Demo sizes <small>.",
+        "config": sizes(DEMO, plan(DEMO)),
         "tasks": {
             "pursuit": {
                 "label": "pursuit",
@@ -74,6 +86,7 @@ def demo_folder(tmp_path_factory):
                 "eval_variants": ["courtyard"],
                 "held_out": True,
                 "metrics": PURSUIT_METRICS,
+                "base": {**bundled, "functions": {"target": ["nearest_evader"], "move": ["shortest_path_step"]}},
                 "data": data,
                 "train": train,
                 "agents": {
@@ -94,7 +107,14 @@ def demo_folder(tmp_path_factory):
                 "eval_variants": ["classic"],
                 "held_out": False,
                 "metrics": HANDS_METRICS,
-                "data": data,
+                "base": {
+                    **bundled,
+                    "source": "teacher",
+                    "teacher": "big-model",
+                    "functions": {"decide": ["stick_at_total"]},
+                    "path": "twentyone/base",
+                },
+                "data": {**data, "demonstrator": "llm"},
                 "train": train,
                 "agents": {
                     a: {
@@ -162,6 +182,11 @@ def test_report_shows_every_agent_and_section(demo_folder):
         "Emergency in 21 Points: surrender",
         "Replay: teacher on ring (pursuit)",
         "Sizes and timings",
+        "The function bases",
+        "written by teacher big-model, verified",
+        "21 Points: llm",
+        "Logic Distillation demo, end to end",
+        "Demo sizes &lt;small&gt;.",
         "pursuit on held-out courtyard",
         "21 Points (classic)",
         "regret (lower is better)",
@@ -171,6 +196,21 @@ def test_report_shows_every_agent_and_section(demo_folder):
     # 3 charts + 2 learning curves per task + 2 policy figures + the emergency chart, each inline
     assert html.count('<img src="data:image/png;base64,') == 3 + 4 + 2 + 1
     assert html.count("data:image/png;base64,") == 10 + frames  # and every replay frame
+
+
+def test_each_steps_time_is_shown(demo_folder):
+    layout, summary, _ = demo_folder
+    html = render_report(summary, layout.root)
+    assert '<tr><td>pursuit: teacher data</td><td class="num">30</td>' in html
+    assert '<tr><td>pursuit: train ld</td><td class="num">-</td><td class="num">reused</td>' in html
+    assert '<tr><td>all steps</td><td class="num">30</td>' in html
+
+
+def test_a_run_without_students_leaves_training_out(demo_folder):
+    layout, summary, _ = demo_folder
+    tasks = {k: {**t, "train": {}} for k, t in summary["tasks"].items()}
+    html = render_report({**summary, "tasks": tasks}, layout.root)
+    assert "All agents" in html and "Training" not in html
 
 
 def test_a_demo_of_one_task_without_figures_leaves_their_sections_out(demo_folder):

@@ -1,4 +1,4 @@
-"""``report.html``: the demo's summary as one self-contained page.
+"""``report.html``: the pipeline's summary as one self-contained page.
 
 Everything is inside the file (images as base64 data URIs, the replay's frames as JSON, the style
 and a few lines of script), so it opens offline, from anywhere, and can be mailed as it is.
@@ -17,9 +17,9 @@ from typing import Any
 
 from PIL import Image, ImageSequence
 
-from logicdistill.demo.charts import bars
-from logicdistill.demo.summary import PHASES, comparison, show
 from logicdistill.functions.base import atomic_write_text
+from logicdistill.pipeline.charts import bars
+from logicdistill.pipeline.summary import PHASES, comparison, show
 
 AGENT_NOTES = {  # the agents every task has; a task's baselines are described by BASELINE_NOTE
     "teacher": "the LD loop choosing as the task's offline teacher (its demonstrator) does",
@@ -71,6 +71,7 @@ def render_report(summary: dict[str, Any], root: Path) -> str:
     sections = [
         _comparison(summary),
         _charts(summary),
+        _bases(summary),
         _training(summary, root),
         _drawn(summary, root),
         *(_emergency(e) for e in summary["emergencies"]),
@@ -79,7 +80,7 @@ def render_report(summary: dict[str, Any], root: Path) -> str:
     ]
     return (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
-        "<title>Logic Distillation demo</title>"
+        f"<title>{escape(summary['title'])}</title>"
         f"<style>{STYLE}</style></head><body>\n{_intro(summary)}\n"
         + "\n".join(filter(None, sections))
         + "\n</body></html>\n"
@@ -90,16 +91,16 @@ def _intro(summary: dict[str, Any]) -> str:
     minutes = summary["total_seconds"] / 60
     tasks = ", ".join(t["label"] for t in summary["tasks"].values())
     return (
-        "<h1>Logic Distillation, end to end</h1>"
-        f"<p>Tasks: {escape(tasks)}. Each comes with a base of small verified functions (the bundled ones "
-        "stand in, offline, for what a teacher LLM writes). A 135M-parameter student was trained with LoRA on "
-        "the teacher's decisions to <b>select</b> one of the retrieved functions at each stage of a decision "
-        "(<b>ld</b>), and the same student, with the same budget, to <b>name the action</b> itself (<b>kd</b>, "
-        "classic knowledge distillation). They, the teacher and simple baselines were then evaluated, on "
-        "variants no student saw in training where a task keeps some apart.</p>"
-        f'<p class="note">Demo sizes (below) are chosen for a 2-core CPU and are far smaller than the '
-        f"benchmarks in the README's results, so these numbers show the method running, not its measured "
-        f"performance. The steps took {minutes:.1f} minutes of compute on {summary['cpu_count']} CPUs.</p>"
+        f"<h1>{escape(summary['title'])}, end to end</h1>"
+        f"<p>Tasks: {escape(tasks)}. Each comes with a base of small verified functions, written by a "
+        "teacher LLM or bundled with the task (bundled ones stand in, offline, for what a teacher LLM "
+        "writes). A 135M-parameter student was trained with LoRA on the teacher's decisions to "
+        "<b>select</b> one of the retrieved functions at each stage of a decision (<b>ld</b>), and the same "
+        "student, with the same budget, to <b>name the action</b> itself (<b>kd</b>, classic knowledge "
+        "distillation). They, the teacher and simple baselines were then evaluated, on variants no student "
+        "saw in training where a task keeps some apart.</p>"
+        f'<p class="note">{escape(summary["about"])} The steps took {minutes:.1f} minutes of compute on '
+        f"{summary['cpu_count']} CPUs (each step's time is under Sizes and timings).</p>"
     )
 
 
@@ -170,6 +171,26 @@ def _charts(summary: dict[str, Any]) -> str:
     return '<h2>At a glance</h2><div class="grid">' + "".join(_figure(c, "") for c in charts) + "</div>"
 
 
+def _bases(summary: dict[str, Any]) -> str:
+    """Where each task's functions came from, and the functions by stage."""
+    rows = []
+    for t in summary["tasks"].values():
+        base = t["base"]
+        source = "bundled" if base["source"] == "bundled" else f"written by teacher {base['teacher']}, verified"
+        rows += [
+            [t["label"], source, base["fingerprint"], stage, ", ".join(names)]
+            for stage, names in base["functions"].items()
+        ]
+    return (
+        "<h2>The function bases</h2>"
+        + _table(["task", "base", "fingerprint", "stage", "functions"], rows)
+        + '<p class="note">The students select among these functions. The decisions they learned were '
+        "labelled by "
+        + escape("; ".join(f"{t['label']}: {t['data']['demonstrator']}" for t in summary["tasks"].values()))
+        + " (llm: the teacher LLM; any other: the task's offline demonstrator).</p>"
+    )
+
+
 def _training(summary: dict[str, Any], root: Path) -> str:
     rows, curves = [], []
     for facts in summary["tasks"].values():
@@ -188,6 +209,8 @@ def _training(summary: dict[str, Any], root: Path) -> str:
                 ]
             )
             curves.append(_figure((root / m["learning_curve"]).read_bytes(), f"{label}, {mode}"))
+    if not rows:
+        return ""  # no student was trained: none was evaluated and nothing needed one
     header = ["task", "mode", "teacher data", "examples", "steps", "seconds", "val. accuracy", "balanced"]
     return (
         "<h2>Training: the learning curves</h2>"
@@ -276,6 +299,7 @@ def _sizes(summary: dict[str, Any]) -> str:
     steps = [
         [name, show(t["seconds"], "{:.0f}"), "reused" if t["reused"] else ""] for name, t in summary["steps"].items()
     ]
+    steps.append(["all steps", show(summary["total_seconds"], "{:.0f}"), ""])
     return (
         '<h2>Sizes and timings</h2><div class="grid"><div>'
         + _table(["size", "value"], sizes)
