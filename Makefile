@@ -24,12 +24,12 @@ $(STAMP): pyproject.toml plugins/babyai/pyproject.toml
 demo: $(STAMP)
 	$(VENV)/bin/logicdistill demo
 
-# lint and format checks first: they take a second, the suite minutes
+# lint and format checks first: they take a second, the suite minutes (it lists its 15 slowest tests)
 LINTED := src tests examples benchmarks plugins
 test: $(STAMP) chromium
 	$(VENV)/bin/ruff check $(LINTED)
 	$(VENV)/bin/ruff format --check $(LINTED)
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q --durations=15
 
 # Debian's chromium: a test opens the demo's report in a real headless browser.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)

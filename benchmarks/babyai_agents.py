@@ -16,12 +16,12 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import time
 from pathlib import Path
 
 from logicdistill.agent.factory import AgentOptions
 from logicdistill.evaluation.run import evaluate
+from logicdistill.student.model import cpu_kind
 from logicdistill.tasks import make_task
 
 RESULTS = Path(__file__).parent / "results"
@@ -56,13 +56,6 @@ BALROG = {
     },
     "Llama-3.2-1B": {"success": 6.0, "stderr": 3.36, "episodes": 50},
 }
-
-
-def cpu_kind() -> str:
-    """Which CPU produced the figures: bf16 is native only with AVX512-BF16 or AMX."""
-    flags = Path("/proc/cpuinfo").read_text() if Path("/proc/cpuinfo").exists() else ""
-    native = "avx512_bf16" in flags or "amx_bf16" in flags
-    return f"{platform.processor() or platform.machine()}, {'AVX512-BF16' if native else 'no native bf16'}"
 
 
 def measure(agent: str, episodes: int, seed: int, run: Path | None) -> dict:

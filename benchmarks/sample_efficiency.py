@@ -9,11 +9,17 @@ classic rules in our environment, then ``TwentyOneTask.policy_metrics``: exact r
 Carlo check whose hands it fixes at 20,000, where this script used to ask for 2,000); pursuit
 games are left to `distillation.py` (an evaluation takes tens of minutes here).
 
+--learning-rate and --lora-layers (adapt only the last N decoder layers: cheaper steps) set what
+every run of the call uses; --tag names the result files, so that settings can be compared side by
+side (seconds per training example, accuracy and regret against the budget).
+
 Finished runs in --work are reused, so the script can be stopped and started again.
 
     .venv/bin/python benchmarks/sample_efficiency.py --data runs/b21/data.jsonl --work runs/sample21
     .venv/bin/python benchmarks/sample_efficiency.py --data runs/b2/data.jsonl --work runs/sample --sizes 160 640
-Writes benchmarks/results/sample_efficiency_<task>.json and .png.
+    .venv/bin/python benchmarks/sample_efficiency.py --data runs/t21.jsonl --work runs/se21-l8 --sizes 1024 \
+        --modes ld --learning-rate 2e-3 --lora-layers 8 --tag lr2e-3_l8
+Writes benchmarks/results/sample_efficiency_<task>[_<tag>].json and .png.
 """
 
 from __future__ import annotations
@@ -27,6 +33,7 @@ from logicdistill.distill.data import read_data
 from logicdistill.distill.train import TrainConfig, held_out_accuracy, train
 from logicdistill.evaluation.run import evaluate, write_json
 from logicdistill.games.twentyone.task import TwentyOneSettings, TwentyOneTask
+from logicdistill.student.model import cpu_kind
 from logicdistill.student.runs import load_run_student
 
 RESULTS = Path(__file__).parent / "results"
@@ -35,7 +42,14 @@ MODES = ("ld", "kd")
 
 def measure(data: Path, run: Path, mode: str, size: int, task: str, args) -> dict:
     if not (run / "config.json").is_file():
-        cfg = TrainConfig(mode=mode, max_examples=size, balance=args.balance, seed=args.seed)
+        cfg = TrainConfig(
+            mode=mode,
+            max_examples=size,
+            balance=args.balance,
+            seed=args.seed,
+            learning_rate=args.learning_rate,
+            lora_layers=args.lora_layers,
+        )
         train(data, run, cfg, resume=run.exists())
     metrics = json.loads((run / "metrics.json").read_text())
     header, rows, _ = read_data(data)
@@ -44,6 +58,7 @@ def measure(data: Path, run: Path, mode: str, size: int, task: str, args) -> dic
         "mode": mode,
         "examples": size,
         "train_seconds": metrics["train_seconds"],
+        "seconds_per_example": metrics["train_seconds"] / max(1, metrics["train_examples"]),
         "steps": metrics["steps"],
         "test_accuracy": acc["exact"],
         "test_balanced_accuracy": acc["balanced"],
@@ -73,7 +88,7 @@ def plot(rows: list[dict], task: str, path: Path) -> None:
     panels = ["test_accuracy", "train_seconds"] + (["regret"] if task == "twentyone" else [])
     fig, axes = plt.subplots(1, len(panels), figsize=(4 * len(panels), 3.3))
     for ax, key in zip(axes, panels):
-        for mode in MODES:
+        for mode in sorted({r["mode"] for r in rows}):
             pts = sorted((r["examples"], r[key]) for r in rows if r["mode"] == mode)
             ax.plot([p[0] for p in pts], [p[1] for p in pts], "o-", label=mode)
         ax.set_xscale("log", base=2)
@@ -97,6 +112,10 @@ def main() -> None:
     parser.add_argument("--balance", type=float, default=TrainConfig.balance)
     parser.add_argument("--test-examples", type=int, default=300)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--modes", nargs="+", choices=MODES, default=list(MODES))
+    parser.add_argument("--learning-rate", type=float, default=None, help="peak rate (default: the task's recipe)")
+    parser.add_argument("--lora-layers", type=int, default=None, help="adapt only the last N layers (default: all)")
+    parser.add_argument("--tag", default="", help="suffix of the result files, for runs with other settings")
     parser.add_argument(
         "--hands-played",
         type=int,
@@ -105,14 +124,15 @@ def main() -> None:
     )
     args = parser.parse_args()
     task = read_data(args.data)[0].task
-    out = RESULTS / f"sample_efficiency_{task}.json"
+    out = RESULTS / f"sample_efficiency_{task}{'_' + args.tag if args.tag else ''}.json"
+    settings = {"balance": args.balance, "learning_rate": args.learning_rate, "lora_layers": args.lora_layers}
     rows = []
     for size in args.sizes:
-        for mode in MODES:
+        for mode in args.modes:
             rows.append(measure(args.data, args.work / f"{mode}_{size}", mode, size, task, args))
             print({k: round(v, 4) if isinstance(v, float) else v for k, v in rows[-1].items()}, flush=True)
             RESULTS.mkdir(exist_ok=True)
-            write_json(out, {"task": task, "data": str(args.data), "balance": args.balance, "rows": rows})
+            write_json(out, {"task": task, "data": str(args.data), **settings, "cpu": cpu_kind(), "rows": rows})
     plot(rows, task, out.with_suffix(".png"))
     keys = [k for k in rows[0] if k != "mode"]
     print("| mode | " + " | ".join(keys) + " |\n" + "|---" * (len(keys) + 1) + "|")

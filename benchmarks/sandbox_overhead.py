@@ -19,9 +19,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import platform
 import statistics
-import subprocess
 import time
 from pathlib import Path
 
@@ -31,6 +29,7 @@ from logicdistill.functions import runtime as runtimes
 from logicdistill.functions.runtime import FunctionRuntime
 from logicdistill.games.pursuit.task import PursuitSettings, PursuitTask
 from logicdistill.retrieval.bm25 import BM25Retriever
+from logicdistill.student.model import cpu_kind
 
 RESULTS = Path(__file__).parent / "results"
 
@@ -65,11 +64,6 @@ def call_us(runtime: FunctionRuntime, task: PursuitTask, state, calls: int) -> f
         runtime.run(task, state, 0, {}, [(spec, {}, ())])
         times.append((time.perf_counter() - start) * 1e6)
     return statistics.median(times)
-
-
-def cpu_kind() -> str:
-    flags = subprocess.run(["lscpu"], capture_output=True, text=True).stdout
-    return "AVX512-BF16" if "avx512_bf16" in flags else ("AVX2" if "avx2" in flags else platform.machine())
 
 
 def main() -> None:

@@ -328,7 +328,10 @@ def test_cli_llm_options_need_the_llm_demonstrator_and_a_model(tmp_path, monkeyp
         assert exited.value.code == 2 and len(lines) == 1 and lines[0].startswith(message), lines
 
 
-def test_cli_prints_what_labelling_took(teachers, tmp_path):
+@pytest.mark.parametrize(
+    ("price", "shown"), [(["--price-per-mtok", 0.5], " ($0.0000 at $0.5 in, $0.5 out per million)"), ([], "")]
+)
+def test_cli_prints_what_labelling_took(teachers, tmp_path, price, shown):
     teacher = teachers(last_offered)
     out = tmp_path / "h.jsonl"
     run = data_cli(
@@ -342,8 +345,7 @@ def test_cli_prints_what_labelling_took(teachers, tmp_path):
         4,
         "--concurrency",
         2,
-        "--price-per-mtok",
-        0.5,
+        *price,
         "--out",
         out,
     )
@@ -352,8 +354,7 @@ def test_cli_prints_what_labelling_took(teachers, tmp_path):
     printed = " ".join(run.stdout.split())
     assert (
         f"labels: {MODEL} answered {usage.decisions} decisions in {usage.exchanges} exchanges, "
-        f"{usage.prompt_tokens} prompt + {usage.completion_tokens} completion tokens ($0.0000 at $0.5 in, $0.5 out "
-        "per million); "
+        f"{usage.prompt_tokens} prompt + {usage.completion_tokens} completion tokens{shown}; "
         f"0 retried, 0 defaulted to the stage's default; exchanges in {tmp_path / 'h.teacher-store'}"
     ) in printed
 

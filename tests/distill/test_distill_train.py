@@ -162,3 +162,24 @@ def test_the_default_budget_and_learning_rate_are_the_tasks():
     assert with_task_defaults(TrainConfig(), "pursuit") == TrainConfig(max_examples=2560, learning_rate=5e-4)
     given = TrainConfig(max_examples=64, learning_rate=3e-3)
     assert with_task_defaults(given, "twentyone") == with_task_defaults(given, "pursuit") == given
+
+
+def test_lora_on_the_last_layers_adapts_only_those_and_still_learns(tmp_path):
+    """``lora_layers=2``: LoRA weights in the last two decoder layers only (the layers below run
+    without gradients), and the taught choice is still learned."""
+    import re
+
+    student = load_student(device="cpu")
+    examples = door_examples(student, 8)
+    before = p_taught(student, examples)
+    n_layers = student.model.config.num_hidden_layers
+    cfg = TrainConfig(epochs=2, batch_size=4, learning_rate=5e-3, save_steps=1000, lora_layers=2)
+    fit(student, examples, [], cfg, tmp_path)
+    adapted = {
+        int(re.search(r"layers\.(\d+)\.", n).group(1)) for n, _ in student.model.named_parameters() if "lora_" in n
+    }
+    assert adapted == {n_layers - 2, n_layers - 1}
+    modules = {n.split(".lora_")[0].rsplit(".", 1)[-1] for n, _ in student.model.named_parameters() if "lora_" in n}
+    assert modules == {"q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"}  # all-linear's
+    student.model.eval()
+    assert p_taught(student, examples).mean() > before.mean() + 0.2

@@ -15,11 +15,28 @@ from logicdistill.distill.train import plot_learning_curve
 from logicdistill.evaluation.run import play, write_trace
 from logicdistill.pipeline import DEMO
 from logicdistill.pipeline.charts import bars
+from logicdistill.pipeline.claims import Claim, check
 from logicdistill.pipeline.report import render_report, replay_captions, write_report
 from logicdistill.pipeline.steps import Layout, plan, sizes
 from logicdistill.pipeline.summary import comparison
 from logicdistill.tasks import SUCCESS_RATE, Metric, make_task
 
+CLAIMS = (  # one that fails, one that holds, one whose figure was not measured
+    Claim("21 Points: ld regret at most 0.01", "tasks.twentyone.agents.ld.regret", "<=", offset=0.01),
+    Claim(
+        "pursuit: ld wins half as often as the teacher",
+        "tasks.pursuit.agents.ld.success_rate",
+        ">=",
+        than="tasks.pursuit.agents.teacher.success_rate",
+        factor=0.5,
+    ),
+    Claim(
+        "pursuit: ld beats random",
+        "tasks.pursuit.agents.ld.success_rate",
+        ">",
+        than="tasks.pursuit.agents.random.success_rate",
+    ),
+)
 AGENTS = {"teacher": (1.0, 0.0), "ld": (0.5, 0.0327), "greedy": (0.0, None)}  # pursuit success, 21 regret
 COMMON = [
     asdict(Metric("selection_accuracy", True, "sel. acc.", "{:.0%}")),
@@ -74,7 +91,7 @@ def demo_folder(tmp_path_factory):
     }
     bundled = {"source": "bundled", "teacher": None, "fingerprint": "0123456789abcdef", "path": None}
     summary = {
-        "format": "logicdistill-summary/3",
+        "format": "logicdistill-summary/4",
         "title": "Logic Distillation demo",
         "about": "Demo sizes <small>.",
         "config": sizes(DEMO, plan(DEMO)),
@@ -167,6 +184,7 @@ def demo_folder(tmp_path_factory):
         "total_seconds": 30.0,
         "cpu_count": 2,
     }
+    summary["claims"] = [check(claim, summary) for claim in CLAIMS]
     return layout, summary, len(result.states)
 
 
@@ -190,6 +208,19 @@ def test_report_shows_every_agent_and_section(demo_folder):
         "pursuit on held-out courtyard",
         "21 Points (classic)",
         "regret (lower is better)",
+        "Claims: 1 of 3 hold",
+        "<td>21 Points: ld regret at most 0.01</td>"
+        '<td class="num">0.0327</td>'
+        '<td class="num">&lt;= 0.01</td>'
+        '<td class="num">fails</td>',
+        "<td>pursuit: ld wins half as often as the teacher</td>"
+        '<td class="num">0.5</td>'
+        '<td class="num">&gt;= 0.5</td>'
+        '<td class="num">holds</td>',
+        "<td>pursuit: ld beats random</td>"
+        '<td class="num">0.5</td>'
+        '<td class="num">&gt; -</td>'
+        '<td class="num">unchecked</td>',
     ):
         assert heading in html
     assert "&lt;half the bet&gt;" in html  # text from the summary is escaped
@@ -222,9 +253,10 @@ def test_a_demo_of_one_task_without_figures_leaves_their_sections_out(demo_folde
         "tasks": {"pursuit": summary["tasks"]["pursuit"]},
         "emergencies": [],
         "replay": None,
+        "claims": [],
     }
     html = render_report(alone, layout.root)
-    assert "All agents" in html and "21 Points" not in html
+    assert "All agents" in html and "21 Points" not in html and "Claims" not in html
     assert "Emergency" not in html and "Replay" not in html and "draw them" not in html
     assert html.count('<img src="data:image/png;base64,') == 2 + 2  # headline and latency charts, ld and kd curves
 

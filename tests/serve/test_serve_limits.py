@@ -16,6 +16,7 @@ import urllib.request
 import openai
 import pytest
 
+from logicdistill.agent.llm_teacher import response_format
 from logicdistill.serve import ServeLimits
 from logicdistill.serve.errors import APIError
 from logicdistill.serve.limits import reply_budget
@@ -107,6 +108,29 @@ REFUSED = {
         "candidates",
         None,
         f"give at most {LIMITS.max_candidates} candidates, got 201",
+    ),
+    "a schema of 65 answers": (
+        "/chat/completions",
+        lambda s: chat(
+            s,
+            response_format={"type": "json_schema", "json_schema": {"name": "n", "schema": {"enum": list(range(65))}}},
+        ),
+        400,
+        "response_format",
+        None,
+        f"the schema allows 65 answers, more than {LIMITS.max_schema_answers}",
+    ),
+    "a schema's answers past the context": (
+        "/chat/completions",
+        lambda s: chat(
+            s,
+            messages=[{"role": "user", "content": "hello there " * 3800}],
+            response_format=response_format([f"function_number_{i}_with_a_long_name" for i in range(60)]),
+        ),
+        400,
+        "messages",
+        "context_length_exceeded",
+        "in the prompt and",  # the prompt fits alone; with every answer it does not
     ),
     "malformed JSON": (
         "/chat/completions",

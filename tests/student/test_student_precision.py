@@ -79,3 +79,23 @@ def test_this_machines_flags_agree_with_torchs_own_probe():
     native = {"avx512_bf16", "amx_bf16"} & flags
     assert chosen.dtype == (torch.bfloat16 if native else torch.float32)
     assert resolve_precision("float32", torch.device("cpu")).dtype == torch.float32
+
+
+@pytest.mark.parametrize(
+    ("flags", "kind"),
+    [
+        ({"avx2", "avx512f", "avx512_bf16"}, "AVX512-BF16"),
+        ({"avx2", "amx_bf16", "avx512_bf16"}, "AVX512-BF16, AMX-BF16"),
+        ({"avx2", "fma"}, "AVX2, no native bf16"),
+        ({"avx2", "avx512f"}, "AVX512, no native bf16"),
+        (set(), "no native bf16"),
+    ],
+)
+def test_cpu_kind_names_what_decides_the_speed(monkeypatch, flags, kind):
+    """What benchmarks and reports record beside each figure: native bf16 or not."""
+    import platform
+
+    from logicdistill.student import model
+
+    monkeypatch.setattr(model, "cpu_flags", lambda: frozenset(flags))
+    assert model.cpu_kind() == f"{platform.machine()}, {kind}"

@@ -11,7 +11,7 @@ import pytest
 from logicdistill.agent.factory import AgentOptions, build_agent
 from logicdistill.emergency.respond import leading, new_functions
 from logicdistill.evaluation.conformance import check_task
-from logicdistill.evaluation.run import evaluate
+from logicdistill.evaluation.run import evaluate, play
 from logicdistill.functions import FunctionBase, Provenance, Verification, functions_from_source, plain
 from logicdistill.tasks import make_task
 from logicdistill.tasks.registry import registered
@@ -322,6 +322,39 @@ def test_a_subgoal_choice_only_another_motion_function_shows_is_asked(lookahead,
     options = AgentOptions(retriever="bm25", base=base)
     summary = evaluate("teacher", task, 1, 47, options, variants=["open:test"], accuracy_examples=0)
     assert summary["success_rate"] == won
+
+
+def test_fetching_a_key_is_offered_under_its_own_name_only_where_its_when_holds(task):
+    """Where the door to open is locked and its key unseen, fetching the key and exploring act
+    alike and the loop merges them: the choice must be listed as fetch-key (its When fits; the
+    student read explore's When, about unseen objects, and kept toggling the locked door). Outside
+    its When fetch-key acts as the mission says (head-for), so it is merged away there. Toggling
+    the locked door is previewed with its outcome in words ("stays locked: I lack its key")."""
+    fetch, explore = "fetch_key_for_locked_door", "explore_nearest_unseen"
+    merged_into_fetch, offered, said = 0, 0, 0
+    for seed in (0, 6, 15):  # 6 and 15 meet a locked door before its key
+        result = play("teacher", task, "open", seed, AgentOptions(retriever="bm25"))
+        assert result.success
+        for step, state in zip(result.trace, result.states[: len(result.trace)], strict=True):
+            for record in step.stages:
+                if record.stage != "subgoal":
+                    continue
+                assert record.merged.get(fetch) != explore  # never listed under explore's name
+                merged_into_fetch += record.merged.get(explore) == fetch
+                if fetch in record.candidates and fetch not in record.merged and not record.forced:
+                    offered += 1
+                    view = task.function_view(state, 0, {0: {}}, {})  # what the agent knew then
+                    doors = [c for c in view.find(view.current_step()[1]) if view.cell(c)[0] == "door"]
+                    assert (
+                        doors
+                        and view.cell(doors[0])[2] == "locked"
+                        and view.carrying != ("key", view.cell(doors[0])[1])
+                    )
+                    # and the preview of toggling that door says what it would do
+                    toggles = [text for text in record.previews.values() if text.startswith("toggle the locked")]
+                    assert all(text.endswith("stays locked: I lack its key") for text in toggles)
+                    said += bool(toggles)
+    assert merged_into_fetch > 0 and offered > 0 and said > 0
 
 
 # -- training and held-out levels -------------------------------------------------------------------

@@ -10,7 +10,7 @@ decisions are not asked.
 
 **What it answers** is one candidate's name. With ``structured`` (the default) every request
 carries a JSON-schema ``response_format`` whose one field is an enum of the candidates' names,
-which OpenAI, vLLM and other servers enforce; a server that ignores it (``logicdistill serve``)
+which OpenAI, vLLM, ``logicdistill serve`` and other servers enforce; a server that ignores it
 is read just as strictly: the reply must be ``{"function": NAME}`` or the bare name (quotes,
 backticks, a listing number or a final full stop around it aside), and nothing else. An unusable
 reply is asked about once more, in the same conversation, with the reason; if that reply is

@@ -39,6 +39,7 @@ from logicdistill.functions.runtime import configure_runtime
 from logicdistill.functions.sandbox import SandboxLimits
 from logicdistill.functions.verification import add_source
 from logicdistill.pipeline import DEMO, PipelineConfig, TaskEntry, comparison, run_pipeline
+from logicdistill.pipeline.claims import describe, verdict
 from logicdistill.serve import check_port, load_served_student
 from logicdistill.serve import serve as run_server
 from logicdistill.student.model import DTYPES
@@ -597,8 +598,10 @@ def data(
         held = "no held-out variant recorded; every fifth episode is validation"
     term.print(f"data: {out} ({episodes} episodes of {chosen.name}; {held})", highlight=False)
     if usage:
-        prices = f"${usage.price_in_per_mtok:g} in, ${usage.price_out_per_mtok:g} out per million"
-        cost = "" if usage.cost is None else f" (${usage.cost:.4f} at {prices})"
+        cost = ""  # no --price-per-mtok: no prices to show
+        if usage.cost is not None:
+            prices = f"${usage.price_in_per_mtok:g} in, ${usage.price_out_per_mtok:g} out per million"
+            cost = f" (${usage.cost:.4f} at {prices})"
         term.print(
             f"labels: {usage.model} answered {usage.decisions} decisions in {usage.exchanges} exchanges, "
             f"{usage.prompt_tokens} prompt + {usage.completion_tokens} completion tokens{cost}; "
@@ -658,6 +661,9 @@ def train(
     learning_rate: Annotated[
         Optional[float], typer.Option(help="Peak learning rate of the LoRA weights. Default: the task's recipe.")
     ] = _TRAIN["learning_rate"].default,
+    lora_layers: Annotated[
+        Optional[int], typer.Option(min=1, help=f"LoRA: {_TRAIN['lora_layers'].metadata['help']}.")
+    ] = _TRAIN["lora_layers"].default,
     seed: Seed = _TRAIN["seed"].default,
     dtype: Annotated[str, typer.Option(help=f"Training {_TRAIN['dtype'].metadata['help']}.")] = _TRAIN["dtype"].default,
     resume: Annotated[bool, typer.Option(help="Continue an interrupted run from its last checkpoint.")] = False,
@@ -685,6 +691,7 @@ def train(
         epochs=epochs,
         batch_size=batch_size,
         learning_rate=learning_rate,
+        lora_layers=lora_layers,
         seed=seed,
         dtype=dtype,
     )
@@ -1189,7 +1196,7 @@ def demo(
 ) -> None:
     """Logic Distillation end to end on the offline default models: the `distill` pipeline over
     pursuit and 21 Points at small sizes (teacher data, LD and KD students, every agent evaluated,
-    a replay, an emergency, a report): 20-25 minutes on 2 CPU cores; steps whose artefacts exist
+    a replay, an emergency, a report, the claims checked): about 40 minutes on 2 CPU cores; steps whose artefacts exist
     are reused."""
     _run_pipeline(out, DEMO, fresh)
 
@@ -1220,6 +1227,10 @@ def _run_pipeline(out: Path, config: PipelineConfig, fresh: bool) -> None:
     for row in rows:
         table.add_row(*map(escape, row))
     term.print(table)
+    colours = {"holds": "green", "fails": "red", "unchecked": "yellow"}
+    for claim in summary["claims"]:
+        word = verdict(claim)
+        term.print(f"[{colours[word]}]{word}[/]  {escape(describe(claim))}", highlight=False)
     reused = sum(t["reused"] for t in summary["steps"].values())
     term.print(
         f"steps: {len(summary['steps']) - reused} run, {reused} reused; "

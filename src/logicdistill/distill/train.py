@@ -70,6 +70,13 @@ class TrainConfig:
     lora_r: int = 16
     lora_alpha: int = 32
     lora_dropout: float = 0.05
+    lora_layers: int | None = field(
+        default=None,
+        metadata={
+            "help": "adapt only the last N decoder layers (None: all). The layers below then run without "
+            "gradients, so a step costs less; what the student must learn sits in the later layers"
+        },
+    )
     max_length: int = 640  # longer examples are skipped (and counted)
     save_steps: int = 25
     seed: int = 0
@@ -93,16 +100,36 @@ def without_defaulted(rows: list[DecisionRow], mode: Mode) -> list[DecisionRow]:
     return [r for r in rows if (r.episode, r.step, r.unit) not in tainted]
 
 
-def lora_config(cfg: TrainConfig):
+def lora_config(cfg: TrainConfig, model):
+    """LoRA on every linear layer of ``model``'s decoder, or of its last ``cfg.lora_layers`` layers."""
     from peft import LoraConfig
 
+    n_layers = model.config.num_hidden_layers
+    last = n_layers if cfg.lora_layers is None else min(cfg.lora_layers, n_layers)
+    targets: str | list[str] = "all-linear"
+    if last < n_layers:  # peft takes a layer list only with the modules named
+        targets = sorted(linear_module_names(model))
     return LoraConfig(
         r=cfg.lora_r,
         lora_alpha=cfg.lora_alpha,
         lora_dropout=cfg.lora_dropout,
-        target_modules="all-linear",
+        target_modules=targets,
+        layers_to_transform=None if last == n_layers else list(range(n_layers - last, n_layers)),
         task_type="CAUSAL_LM",
     )
+
+
+def linear_module_names(model) -> set[str]:
+    """The names (last part) of the decoder's linear layers: what ``all-linear`` adapts, less the
+    output projection onto the vocabulary."""
+    import torch
+
+    output = model.get_output_embeddings()
+    return {
+        name.rsplit(".", 1)[-1]
+        for name, module in model.named_modules()
+        if isinstance(module, torch.nn.Linear) and module is not output
+    }
 
 
 def tokenize(examples: list[Example], tokenizer, max_length: int) -> tuple[list[dict[str, Any]], int]:
@@ -327,7 +354,7 @@ def fit(
     train_rows, skipped = tokenize(train_ex, tokenizer, cfg.max_length)
     batches = head_batches(train_rows, cfg.batch_size, cfg.seed)
     set_seed(cfg.seed)  # the adapter's initial weights too: a run is reproducible from its seed
-    model = get_peft_model(student.model, lora_config(cfg))
+    model = get_peft_model(student.model, lora_config(cfg, student.model))
     history: list[dict[str, Any]] = []
 
     class ValidationAccuracy(TrainerCallback):

@@ -19,6 +19,7 @@ from PIL import Image, ImageSequence
 
 from logicdistill.functions.base import atomic_write_text
 from logicdistill.pipeline.charts import bars
+from logicdistill.pipeline.claims import verdict
 from logicdistill.pipeline.summary import PHASES, comparison, show
 
 AGENT_NOTES = {  # the agents every task has; a task's baselines are described by BASELINE_NOTE
@@ -69,6 +70,7 @@ def write_report(summary: dict[str, Any], root: Path, path: Path) -> Path:
 def render_report(summary: dict[str, Any], root: Path) -> str:
     """The page; artefact paths in ``summary`` are read relative to ``root``."""
     sections = [
+        _claims(summary),
         _comparison(summary),
         _charts(summary),
         _bases(summary),
@@ -100,7 +102,30 @@ def _intro(summary: dict[str, Any]) -> str:
         "distillation). They, the teacher and simple baselines were then evaluated, on variants no student "
         "saw in training where a task keeps some apart.</p>"
         f'<p class="note">{escape(summary["about"])} The steps took {minutes:.1f} minutes of compute on '
-        f"{summary['cpu_count']} CPUs (each step's time is under Sizes and timings).</p>"
+        f"{summary['cpu_count']} CPUs{_cpu(summary)} (each step's time is under Sizes and timings).</p>"
+    )
+
+
+def _cpu(summary: dict[str, Any]) -> str:
+    """`` (x86_64, AVX512-BF16)``: the CPU's kind where the summary records it."""
+    return f" ({escape(summary['cpu'])})" if summary.get("cpu") else ""
+
+
+def _claims(summary: dict[str, Any]) -> str:
+    """What the run set out to show, each claim against its figures (none: no section)."""
+    claims = summary.get("claims") or []
+    if not claims:
+        return ""
+    rows = [
+        [c["statement"], show(c["value"], "{:.4g}"), f"{c['op']} {show(c['threshold'], '{:.4g}')}", verdict(c)]
+        for c in claims
+    ]
+    held = sum(c["holds"] is True for c in claims)
+    return (
+        f"<h2>Claims: {held} of {len(claims)} hold</h2>"
+        + _table(["claim", "measured", "needed", "verdict"], rows)
+        + '<p class="note">Each claim compares figures of this run (summary.json, "claims"); unchecked: a '
+        "figure it needs was not measured.</p>"
     )
 
 

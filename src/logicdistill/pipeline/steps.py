@@ -35,6 +35,7 @@ from logicdistill.errors import UserInputError
 from logicdistill.evaluation.run import evaluate, play, write_json, write_trace
 from logicdistill.functions import FunctionBase, load_base, save_base
 from logicdistill.functions.base import atomic_write_text
+from logicdistill.pipeline.claims import Claim
 from logicdistill.tasks.api import Emergency, Task
 from logicdistill.tasks.registry import make_task
 from logicdistill.teacher import TeacherClient, TeacherConfig, build_base
@@ -48,7 +49,7 @@ MAX_ARTEFACT_BYTES = 256 * MiB  # the largest JSON a pipeline writes, an evaluat
 MAX_PARALLEL = 32  # student episodes in lock step: batches larger than this gain little on a CPU
 EMERGENCY_AGENT = "ld"  # the student an emergency measures (the teacher is measured beside it)
 DEFAULT_AGENTS = ("teacher", "ld", "kd", "random")  # and the task's baselines
-NOT_IN_LEDGER = ("label", "teacher_base_url", "title", "about")  # how a run is shown or reached, not what it is
+NOT_IN_LEDGER = ("label", "teacher_base_url", "title", "about", "claims")  # how a run is shown, reached or read
 
 Tick = Callable[[int, int | None, str], None]  # units done, units in all (None: unknown), a note
 OnProgress = Callable[[str, int, int | None, str], None]  # the same, with the step's name first
@@ -85,6 +86,13 @@ class TaskEntry:
     learning_rate: float | None = field(
         default=None, metadata={"help": "peak LoRA learning rate (default: the recipe's)"}
     )
+    drills: float = field(
+        default=TrainConfig.drills,
+        metadata={"help": "share of ld draws rewritten as emergency drills; 0 where no emergency will be run"},
+    )
+    lora_layers: int | None = field(
+        default=TrainConfig.lora_layers, metadata={"help": "LoRA on the last N decoder layers only (None: all)"}
+    )
     eval_episodes: int = field(default=20, metadata={"help": "episodes per agent (and per emergency phase)"})
     agents: tuple[str, ...] | None = field(
         default=None,
@@ -102,6 +110,10 @@ class TaskEntry:
         small = [k for k, v in counts.items() if v is not None and v < 1]
         if small:
             raise UserInputError(f"sizes of {self.task} must be at least 1: {', '.join(small)}")
+        if not 0 <= self.drills <= 1:
+            raise UserInputError(f"the drills share of {self.task} must be between 0 and 1, got {self.drills}")
+        if self.lora_layers is not None and self.lora_layers < 1:
+            raise UserInputError(f"lora_layers of {self.task} must be at least 1, got {self.lora_layers}")
         if self.learning_rate is not None and not 0 < self.learning_rate < math.inf:
             raise UserInputError(
                 f"the learning rate of {self.task} must be positive and finite, got {self.learning_rate}"
@@ -138,6 +150,7 @@ class PipelineConfig:
     seed: int = 3000  # evaluation seeds; data uses 0, 1, ...
     title: str = "Logic Distillation"  # the report's and the table's title
     about: str = ""  # a sentence on the sizes, for the report
+    claims: tuple[Claim, ...] = ()  # what the run should show, checked against its figures (``claims``)
 
     def __post_init__(self) -> None:
         if not self.tasks:
@@ -397,6 +410,8 @@ def train_step(layout: Layout, planned: Planned, mode: str, config: PipelineConf
             max_examples=planned.entry.examples,
             val_examples=config.val_examples,
             learning_rate=planned.entry.learning_rate,
+            drills=planned.entry.drills,
+            lora_layers=planned.entry.lora_layers,
         )
         with quiet_trainer():
             metrics = train(layout.data(planned.key), out, cfg, resume=out.exists())

@@ -11,7 +11,8 @@ figure of ``logicdistill eval``'s summary, plus ``figures``: what the task drew 
 its key in that summary); ``emergencies`` (per task and scenario: each agent's headline figure under
 normal rules, the new rule with the stale base, and with the new functions); ``replay`` (the
 student's game and its files, or None); ``steps`` (seconds per step, whether reused) and
-``total_seconds``. Paths are relative to the output folder, so the folder can be moved as a whole.
+``total_seconds``; ``claims`` (each claim of the config checked against these figures:
+``claims.check``). Paths are relative to the output folder, so the folder can be moved as a whole.
 Nothing here knows any particular task: names, labels and formats of the figures come from each
 task's ``metrics``.
 """
@@ -24,10 +25,12 @@ from pathlib import Path
 from typing import Any
 
 from logicdistill.distill.data import read_data
+from logicdistill.pipeline.claims import check
 from logicdistill.pipeline.steps import Layout, PipelineConfig, Planned, base_of, read_artefact, sizes
+from logicdistill.student.model import cpu_kind
 from logicdistill.tasks.api import Metric
 
-FORMAT = "logicdistill-summary/3"  # 3: bases, demonstrators, several emergencies per task
+FORMAT = "logicdistill-summary/4"  # 4: claims checked; 3: bases, demonstrators, several emergencies per task
 TRAIN_KEYS = ("train_examples", "steps", "train_seconds", "val_examples", "val_accuracy", "val_balanced_accuracy")
 PHASES = {"normal": "normal rules", "before": "new rule, stale base", "after": "new rule, new function"}
 # what every evaluation measures, after each task's own metrics; short labels fit a terminal
@@ -54,7 +57,7 @@ def columns_of(planned: Planned) -> list[dict[str, Any]]:
 def build_summary(
     layout: Layout, config: PipelineConfig, planned: list[Planned], timings: dict[str, dict[str, Any]]
 ) -> dict[str, Any]:
-    return {
+    summary = {
         "format": FORMAT,
         "title": config.title,
         "about": config.about,
@@ -65,7 +68,9 @@ def build_summary(
         "steps": timings,
         "total_seconds": sum(t["seconds"] or 0.0 for t in timings.values()),
         "cpu_count": os.cpu_count(),
+        "cpu": cpu_kind(),  # bf16 is fast only where native: the times depend on it
     }
+    return {**summary, "claims": [check(claim, summary) for claim in config.claims]}
 
 
 def _task(layout: Layout, planned: Planned) -> dict[str, Any]:

@@ -39,6 +39,13 @@ class ServeLimits:
             "thread 32 short ones take ~3 s, 200 took 45 s)"
         },
     )
+    max_schema_answers: int = field(
+        default=64,
+        metadata={
+            "help": "most JSON documents a chat request's response_format schema may allow; each is scored as "
+            "a reply, like a /v1/select candidate (the teacher's schema allows one per candidate name)"
+        },
+    )
     max_stops: int = field(default=4, metadata={"help": "most stop strings one chat request may give (OpenAI's limit)"})
     max_stop_chars: int = field(
         default=64,

@@ -3,12 +3,13 @@
 The chat schemas follow OpenAI's chat completions API (the subset a non-streaming client uses),
 so the official ``openai`` client, our teacher client and the ``llm`` evader talk to the server
 unchanged. Unknown request fields are ignored, as OpenAI-compatible servers do; fields we accept
-but cannot honour (``stream``, ``n`` > 1) are refused with a 400 rather than silently dropped.
+but cannot honour (``stream``, ``n`` > 1, a ``response_format`` whose answers cannot be listed:
+``structured.py``) are refused with a 400 rather than silently dropped.
 """
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field, model_validator
 
@@ -26,6 +27,30 @@ class ChatMessage(BaseModel):
         return self.content if isinstance(self.content, str) else "".join(p.text for p in self.content)
 
 
+class TextFormat(BaseModel):
+    type: Literal["text"]
+
+
+class JsonObjectFormat(BaseModel):
+    type: Literal["json_object"]
+
+
+class JsonSchema(BaseModel):
+    name: str
+    description: str | None = None
+    # "schema" as sent; the attribute has another name because pydantic's BaseModel has a ``schema``
+    schema_: dict[str, Any] | bool | None = Field(default=None, alias="schema")
+    strict: bool | None = None  # the server enforces every schema it accepts, strict or not
+
+
+class JsonSchemaFormat(BaseModel):
+    type: Literal["json_schema"]
+    json_schema: JsonSchema
+
+
+ResponseFormat = Annotated[TextFormat | JsonObjectFormat | JsonSchemaFormat, Field(discriminator="type")]
+
+
 class ChatRequest(BaseModel):
     model: str
     messages: list[ChatMessage] = Field(min_length=1)
@@ -34,6 +59,7 @@ class ChatRequest(BaseModel):
     temperature: float | None = Field(default=None, ge=0, le=2)  # None or 0: greedy
     top_p: float | None = Field(default=None, gt=0, le=1)
     stop: str | list[str] | None = None
+    response_format: ResponseFormat | None = None
     n: Literal[1] = 1
     stream: Literal[False] = False
 

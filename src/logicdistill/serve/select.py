@@ -40,20 +40,24 @@ def select_prompt(student: Student, request: SelectRequest) -> Prompt:
 
 def plan_select(student: Student, request: SelectRequest, limits: ServeLimits) -> SelectPlan:
     """Refuses (``APIError``) too many candidates before building the prompt, and a prompt that
-    with the candidates' answers would not fit the window. The scorer feeds the answers after the
-    prompt in one row (``scoring.py``), so their tokens all count: the bound on what it reads."""
+    with the candidates' answers would not fit the window (``fit_scoring``)."""
     check_candidates(len(request.candidates), limits)
     prompt = select_prompt(student, request)
     names = [c.name for c in request.candidates]
-    n_prompt = _count(student, prompt.head) + _count(student, prompt.tail)  # as the scorer tokenizes them
-    n_answers = sum(_count(student, text) for text in answer_texts(student.tokenizer, names))
-    require_fit(
-        n_prompt + n_answers,
-        limits.window(student),
-        f"{n_prompt} in the prompt and {n_answers} in the candidates' names",
-        param=None,
-    )
+    n_prompt = fit_scoring(student, prompt, names, limits, "in the candidates' names", param=None)
     return SelectPlan(prompt, names, n_prompt)
+
+
+def fit_scoring(
+    student: Student, prompt: Prompt, answers: list[str], limits: ServeLimits, what: str, param: str | None
+) -> int:
+    """The prompt's tokens, after refusing (``APIError``) a prompt that with the answers would not
+    fit the window. The scorer feeds the answers after the prompt in one row (``scoring.py``), so
+    their tokens all count: the bound on what it reads."""
+    n_prompt = count_tokens(student, prompt.head) + count_tokens(student, prompt.tail)  # as the scorer reads them
+    n_answers = sum(count_tokens(student, text) for text in answer_texts(student.tokenizer, answers))
+    require_fit(n_prompt + n_answers, limits.window(student), f"{n_prompt} in the prompt and {n_answers} {what}", param)
+    return n_prompt
 
 
 def select(student: Student, plan: SelectPlan) -> tuple[str, dict[str, float]]:
@@ -63,5 +67,6 @@ def select(student: Student, plan: SelectPlan) -> tuple[str, dict[str, float]]:
     return plan.names[int(probs.argmax())], dict(zip(plan.names, map(float, probs)))
 
 
-def _count(student: Student, text: str) -> int:
+def count_tokens(student: Student, text: str) -> int:
+    """Tokens of ``text`` as the scorer tokenizes it: alone, without special tokens added."""
     return len(student.tokenizer(text, add_special_tokens=False).input_ids)

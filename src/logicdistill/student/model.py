@@ -167,6 +167,19 @@ def cpu_flags() -> frozenset[str]:
     return frozenset(flag for flag, probe in probes.items() if getattr(torch.cpu, probe, lambda: False)())
 
 
+def cpu_kind() -> str:
+    """Which kind of CPU produced a figure, as benchmarks and reports record it: the machine and
+    its widest feature that decides speed here (``x86_64, AVX512-BF16``; ``x86_64, AVX2, no
+    native bf16``). bf16 is fast only where it is native, so figures differ by kind."""
+    import platform
+
+    flags = cpu_flags()
+    native = [name for flag, name in BF16_CPU_FLAGS.items() if flag in flags]
+    vector = "AVX512" if "avx512f" in flags else "AVX2" if "avx2" in flags else None
+    parts = [platform.machine(), *native] if native else [platform.machine(), *filter(None, [vector]), "no native bf16"]
+    return ", ".join(parts)
+
+
 def resolve_precision(dtype: str, device: torch.device) -> Precision:
     """The precision the student computes in on ``device``, for inference (``load_student``) and
     training (``distill.train``) alike: ``choose_precision`` on this machine's hardware."""

@@ -251,6 +251,9 @@ class BabyAITask(Task):
             what = "on " + what
         steps = view.steps_to_face(cell)
         away = "no known way" if steps is None else f"{steps} action{'s' if steps != 1 else ''} away"
+        if verb == "toggle" and thing is not None and thing[0] == "door" and thing[2] == "locked":
+            # what toggling will do, in words: a student did not read it from the door and the hands
+            away += ", opens it" if view.carrying == ("key", thing[1]) else ", stays locked: I lack its key"
         return f"{verb} {what} {view.where(cell)}, {away}"
 
     def check_result(self, stage: Stage, result: Any, state: Any, unit: int) -> Any:

@@ -43,37 +43,42 @@ def head_for_mission_object(state):
     return ("explore", frontier[0] if frontier else state.front)
 
 
-def explore_nearest_unseen(state):
-    """Look at the unseen cell I can face soonest (turns count as steps).
-
-    When: nothing the mission names has been seen yet, or what I head for is gone.
-    """
-    frontier = state.unseen_frontier()
-    return ("explore", frontier[0] if frontier else state.front)
-
-
 def fetch_key_for_locked_door(state):
     """Get the key of the locked door the mission names: put down what else I hold, pick up the
     nearest seen key of the door's colour (or look for one), then open the door.
 
     When: the mission says open a door, that door is locked, and I do not carry its key.
     """
-    doors = [c for c in state.find(state.current_step()[1]) if state.cell(c)[0] == "door"]
-    if not doors:
+    step = state.current_step()
+    doors = [c for c in state.find(step[1]) if state.cell(c)[0] == "door"] if step[0] == "open" else []
+    door = doors[0] if doors else None
+    if door is None or state.cell(door)[2] != "locked" or state.carrying == ("key", state.cell(door)[1]):
+        # Not my situation: do what the mission's current step says, as head-for does, so that I am
+        # offered only where fetching a key changes the plan. Listed before explore-nearest-unseen,
+        # I name the choice where the key is still to be found and both would explore.
+        verb = {"go to": "go to", "pick up": "pick up", "open": "toggle", "put": "pick up"}[step[0]]
+        found = state.find(step[1])
+        if found:
+            return (verb, found[0])
         frontier = state.unseen_frontier()
         return ("explore", frontier[0] if frontier else state.front)
-    door = doors[0]
-    color = state.cell(door)[1]
-    if state.carrying == ("key", color) or state.cell(door)[2] != "locked":
-        return ("toggle", door)
     if state.carrying is not None:
         spots = [c for c in state.empty_next_to(state.me) if state.steps_to_face(c) is not None]
         spots.sort(key=lambda c: (state.steps_to_face(c), c))
         if spots:
             return ("drop", spots[0])
-    keys = state.find(("key", color))
+    keys = state.find(("key", state.cell(door)[1]))
     if keys and state.carrying is None:
         return ("pick up", keys[0])
+    frontier = state.unseen_frontier()
+    return ("explore", frontier[0] if frontier else state.front)
+
+
+def explore_nearest_unseen(state):
+    """Look at the unseen cell I can face soonest (turns count as steps).
+
+    When: nothing the mission names has been seen yet, or what I head for is gone.
+    """
     frontier = state.unseen_frontier()
     return ("explore", frontier[0] if frontier else state.front)
 
